@@ -1,78 +1,29 @@
 // Label and field selectors in their query-string syntax (`?labelSelector=a=b,c in (x),!d`,
 // `?fieldSelector=metadata.name=web`), parsed once into requirements and matched against objects.
+import { matchesRequirement, parseSelectorString, SelectorError, type SelectorRequirement } from '../../lib/kube/labels.ts';
 import { badRequest } from './errors.ts';
 
-/** One label requirement, as labels.Requirement in apimachinery. */
-export interface LabelRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
-  values: string[];
-}
-
 /** A parsed label selector: all requirements must hold (an empty list selects everything). */
-export type LabelSelector = readonly LabelRequirement[];
-
-/** Splits at commas that are not inside parentheses. */
-function splitTopLevel(s: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  parts.push(cur);
-  return parts.map((p) => p.trim()).filter((p) => p !== '');
-}
+export type LabelSelector = readonly SelectorRequirement[];
 
 /**
- * Parses the string form of a label selector (`a=b,c!=d,e in (x,y),f notin (z),g,!h,n>3`).
- * Throws a 400 StatusError naming the bad requirement.
+ * Parses the string form of a label selector (`a=b,c!=d,e in (x,y),f notin (z),g,!h`) with the
+ * shared parser of lib/kube/labels.ts; a bad selector is a 400 naming the requirement.
  */
 export function parseLabelSelector(text: string | undefined): LabelSelector {
   if (!text) return [];
-  return splitTopLevel(text).map((part): LabelRequirement => {
-    let m = /^([^\s!=<>(),]+)\s+(in|notin)\s+\((.*)\)$/.exec(part);
-    if (m) {
-      const values = (m[3] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
-      return { key: m[1]!, operator: m[2] === 'in' ? 'In' : 'NotIn', values };
-    }
-    m = /^([^\s!=<>(),]+)\s*(==|=|!=|>|<)\s*([^\s,()]*)$/.exec(part);
-    if (m) {
-      const op = m[2];
-      const v = m[3] ?? '';
-      if (op === '>' || op === '<') {
-        if (!/^-?\d+$/.test(v)) throw badRequest(`unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer: "${part}"`);
-        return { key: m[1]!, operator: op === '>' ? 'Gt' : 'Lt', values: [v] };
-      }
-      return { key: m[1]!, operator: op === '!=' ? 'NotIn' : 'In', values: [v] };
-    }
-    m = /^(!?)\s*([^\s!=<>(),]+)$/.exec(part);
-    if (m) return { key: m[2]!, operator: m[1] ? 'DoesNotExist' : 'Exists', values: [] };
-    throw badRequest(`unable to parse requirement: found '${part}'`);
-  });
+  try {
+    return parseSelectorString(text);
+  } catch (e) {
+    if (e instanceof SelectorError) throw badRequest(`unable to parse requirement: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Whether `labels` satisfy every requirement (`!=` and `notin` also match an absent key). */
 export function matchLabelSelector(selector: LabelSelector, labels: Readonly<Record<string, string>> | undefined): boolean {
   const l = labels ?? {};
-  return selector.every((r) => {
-    const has = Object.hasOwn(l, r.key);
-    const v = l[r.key];
-    switch (r.operator) {
-      case 'In': return has && r.values.includes(v!);
-      case 'NotIn': return !has || !r.values.includes(v!);
-      case 'Exists': return has;
-      case 'DoesNotExist': return !has;
-      case 'Gt': return has && /^-?\d+$/.test(v!) && Number(v) > Number(r.values[0]);
-      case 'Lt': return has && /^-?\d+$/.test(v!) && Number(v) < Number(r.values[0]);
-    }
-    return false;
-  });
+  return selector.every((r) => matchesRequirement(l, r));
 }
 
 /** One field requirement: `path` (dotted) equals or differs from `value`. */
@@ -91,7 +42,8 @@ export type FieldSelector = readonly FieldRequirement[];
  */
 export function parseFieldSelector(text: string | undefined, supported: readonly string[] = []): FieldSelector {
   if (!text) return [];
-  return splitTopLevel(text).map((part) => {
+  // Field selector values cannot hold commas (kube-apiserver has no escaping beyond `\\,`).
+  return text.split(',').map((p) => p.trim()).filter((p) => p !== '').map((part) => {
     const m = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(part);
     if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${part}'`);
     const path = m[1]!.trim();
