@@ -1,0 +1,2 @@
+// Public surface of L2 placement (DESIGN §4).
+export * from './placement.ts';
