@@ -1,0 +1,61 @@
+// Minimal FRR fixture for the native-shim and BFD network tests: runs zebra plus the given daemons
+// (bgpd, bfdd) in the foreground inside one namespace, every runtime path under the lab's work
+// directory (reference/bgp.md §B.9: no watchfrr, explicit -z/--vty_socket/-i/-f, owned by frr).
+import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { NetnsLab, NsProcess } from '../../../../../test/support/netns.ts';
+
+const FRR_BIN = '/usr/lib/frr';
+
+/** A running FRR instance in one namespace. */
+export interface Frr {
+  /** Runs vtysh commands against this instance; returns stdout. */
+  vtysh(...commands: string[]): string;
+  /** Parses the JSON output of one show command. */
+  json<T = unknown>(command: string): T;
+  readonly procs: NsProcess[];
+}
+
+function frrIds(): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', 'frr'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'frr'], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
+
+/** Starts zebra and `daemons` in namespace `host` with the given per-daemon configuration text. */
+export async function startFrr(lab: NetnsLab, host: string, configs: { bgpd?: string; bfdd?: string }): Promise<Frr> {
+  const dir = join(lab.workDir, `frr-${host}`);
+  mkdirSync(dir, { recursive: true });
+  chmodSync(lab.workDir, 0o755); // the daemons drop to user frr and must reach their directory
+  const { uid, gid } = frrIds();
+  const all: Record<string, string> = { zebra: `hostname ${host}\n`, ...configs };
+  for (const [daemon, text] of Object.entries(all)) writeFileSync(join(dir, `${daemon}.conf`), text);
+  for (const f of ['', ...Object.keys(all).map((d) => `${d}.conf`)]) chownSync(join(dir, f), uid, gid);
+
+  const common = (d: string): string[] => ['-u', 'frr', '-g', 'frr', '-P', '0', '-z', join(dir, 'zserv.api'),
+    '--vty_socket', dir, '-f', join(dir, `${d}.conf`), '-i', join(dir, `${d}.pid`)];
+  const procs: NsProcess[] = [];
+  for (const daemon of Object.keys(all)) {
+    procs.push(lab.spawn(host, join(FRR_BIN, daemon), common(daemon), { name: `${host}-${daemon}` }));
+    // zebra first: the others connect to its zserv socket; each daemon is ready once its vty is.
+    await waitUntil(() => existsSync(join(dir, `${daemon}.vty`)), `${daemon} vty in ${dir}`, procs);
+  }
+  const vtysh = (...commands: string[]): string => {
+    const args = ['--vty_socket', dir, ...commands.flatMap((c) => ['-c', c])];
+    return execFileSync('vtysh', args, { encoding: 'utf8', timeout: 10_000 });
+  };
+  return { vtysh, json: <T>(c: string) => JSON.parse(vtysh(c)) as T, procs };
+}
+
+/** Polls `check` every 100 ms until it holds; throws after `timeoutMs` with what was awaited. */
+export async function waitUntil(check: () => boolean, what: string, procs: NsProcess[] = [], timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      const logs = procs.map((p) => `--- ${p.name}\n${p.output().slice(-1500)}`).join('\n');
+      throw new Error(`timed out waiting for ${what}\n${logs}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
