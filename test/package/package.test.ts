@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { repoRoot, toolPath } from '../support/tools.ts';
-import { docL2Class, find, moduleValues, renderChart } from '../templates/chart.ts';
+import { docL2Class, find, moduleValues, renderChart, type KubeObject } from '../templates/chart.ts';
 
 interface PackageScript {
   packageModule(opts: { out: string }): string[];
@@ -100,7 +100,7 @@ test('a packaged hook run feeds the packaged chart: the membership key reaches t
   assert.match(key, /^[A-Za-z0-9+/]{43}=$/);
 
   const objects = renderChart(values, pkg);
-  const secret = find(objects, 'Secret', 'speaker-secrets') as { data: Record<string, string> };
+  const secret = find(objects, 'Secret', 'speaker-secrets') as KubeObject & { data: Record<string, string> };
   assert.equal(Buffer.from(secret.data['membership-key'] as string, 'base64').toString('utf8'), key);
   find(objects, 'DaemonSet', 'metallb-speaker');
 });
