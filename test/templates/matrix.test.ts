@@ -46,7 +46,9 @@ test('nothing to announce renders no speaker at all, with or without internal va
     moduleValues({}),
   ]) {
     const objects = renderChart(values);
-    const speakerObjects = objects.filter((o) => speakerKinds.includes(o.kind) || o.metadata.name.includes('speaker'));
+    // Alert rules stay: without speaker pods their series are absent and nothing fires.
+    const speakerObjects = objects.filter((o) => o.kind !== 'PrometheusRule' &&
+      (speakerKinds.includes(o.kind) || o.metadata.name.includes('speaker')));
     assert.deepEqual(speakerObjects.map((o) => `${o.kind}/${o.metadata.name}`), []);
     // What stays: the namespace and the roles users get for the classes.
     find(objects, 'Namespace', 'd8-metallb');
@@ -209,4 +211,22 @@ test('selectors agree: PDB, PodMonitor and the security policy exception find th
   assert.equal(pdb.spec.maxUnavailable, 1);
   const spe = find(objects, 'SecurityPolicyException', 'metallb-speaker');
   assert.equal(podLabels['security.deckhouse.io/security-policy-exception'], spe.metadata.name);
+});
+
+test('the fixtures are values the module schema accepts (openapi/config-values.yaml + values.yaml)', async () => {
+  const { Ajv } = await import('ajv');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { repoRoot } = await import('../support/tools.ts');
+  type Schema = { properties: Record<string, unknown>; [k: string]: unknown };
+  const load = (f: string): Schema => yaml.load(readFileSync(join(repoRoot, 'openapi', f), 'utf8')) as Schema;
+  const config = load('config-values.yaml');
+  const values = load('values.yaml');
+  const schema = { ...config, properties: { ...config.properties, ...values.properties } };
+  // Defaults filled in as addon-operator does before validating.
+  const validate = new Ajv({ strict: false, allErrors: true, useDefaults: true, validateFormats: false }).compile(schema);
+  for (const f of [{}, { classes: [docL2Class] }, { bgp: true }, { classes: [docL2Class, ...manyClasses], bgp: true }]) {
+    const v = moduleValues(f).metallb;
+    assert.ok(validate(v), JSON.stringify(validate.errors, null, 1));
+  }
 });
