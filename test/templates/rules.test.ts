@@ -67,6 +67,7 @@ function metricSources(): (metric: string) => string | undefined {
   return (metric) => files.find((f) => new RegExp(`['"\`]${metric}['"\`]`).test(f.text))?.path;
 }
 
+/** PromQL of the dashboards: panel targets' `expr`, and the series of `label_values(series, label)` variables. */
 function dashboardExprs(): string[] {
   const dir = join(repoRoot, 'monitoring', 'grafana-dashboards');
   let files: string[] = [];
@@ -76,8 +77,11 @@ function dashboardExprs(): string[] {
     if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if ((k === 'expr' || k === 'query') && typeof x === 'string') exprs.push(x);
-        else walk(x);
+        if (k === 'expr' && typeof x === 'string') exprs.push(x);
+        else if (k === 'definition' && typeof x === 'string') {
+          const m = /^label_values\((.*),\s*[A-Za-z_][A-Za-z0-9_]*\s*\)$/.exec(x.trim());
+          exprs.push(m ? (m[1] as string) : x);
+        } else walk(x);
       }
     }
   };
@@ -93,7 +97,9 @@ test('the metric-name extractor reads PromQL as Prometheus does', () => {
 test('every metric named by a rule or the dashboard exists: emitted by our code or by Deckhouse monitoring', () => {
   const where = metricSources();
   const missing: string[] = [];
-  const exprs = [...allRules.map((r) => r.expr), ...dashboardExprs()];
+  const panels = dashboardExprs();
+  assert.ok(panels.length > 0, 'the dashboard queries were found');
+  const exprs = [...allRules.map((r) => r.expr), ...panels];
   for (const metric of new Set(exprs.flatMap(metricNames))) {
     if (externalMetrics.some((e) => e.pattern.test(metric))) continue;
     if (!where(metric)) missing.push(metric);

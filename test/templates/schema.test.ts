@@ -100,7 +100,7 @@ test('every object of every matrix case passes its schema', async () => {
     }
   }
   for (const kind of ['Namespace', 'DaemonSet', 'ConfigMap', 'Secret', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding',
-    'Role', 'RoleBinding', 'PodDisruptionBudget', 'PodMonitor', 'SecurityPolicyException']) {
+    'Role', 'RoleBinding', 'PodDisruptionBudget', 'PodMonitor', 'SecurityPolicyException', 'PrometheusRule', 'GrafanaDashboardDefinition']) {
     assert.ok(seen.has(kind), `${kind} was validated`);
   }
 });
