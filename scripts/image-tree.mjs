@@ -4,19 +4,26 @@
 // into an empty image). The tree holds:
 //
 //   /usr/bin/node                      this Node.js binary
-//   /opt/metallb-speaker/              the esbuild bundle and its native addons (dist/speaker/*:
-//                                      main.cjs, the `cap` addon, metallb_native.node)
+//   /opt/metallb-speaker/main.cjs      the esbuild bundle (dist/speaker/main.cjs)
+//   /opt/metallb-speaker/metallb_native.node
+//                                      the socket shim, where the speaker looks first (beside the
+//                                      entry script; images/speaker/src/native/addon.ts)
+//   /opt/metallb-speaker/node_modules/cap/
+//                                      the bundle's one external package, runtime files only
+//                                      (package.json, lib/*.js, build/Release/cap.node): the
+//                                      speaker requires it relative to the bundle
 //   /lib..., /lib64/ld-linux-*.so.2    every shared library `ldd` lists for node and each addon
 //                                      (libpcap with its dependencies, libstdc++, glibc)
 //   /etc/passwd, /etc/group, /etc/nsswitch.conf, /tmp
 //
-// and nothing from node_modules: everything the speaker runs is in the bundle or beside it.
+// and nothing else from node_modules: everything the speaker runs is in the bundle or beside it.
 //
 //   node scripts/image-tree.mjs [--out DIR] [--build]
 //     --out    default build/image-speaker (replaced)
 //     --build  run the build steps first (node scripts/build.mjs native speaker)
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -24,6 +31,12 @@ const root = new URL('..', import.meta.url).pathname;
 /** Where the bundle and its addons live in the image; templates/speaker/daemonset.yaml runs it there. */
 export const SPEAKER_DIR = '/opt/metallb-speaker';
 export const NODE_PATH = '/usr/bin/node';
+
+/** The speaker's own N-API shim, as scripts/build/15-native.mjs writes it. */
+const SHIM = join('images', 'speaker', 'src', 'native', 'build', 'Release', 'metallb_native.node');
+
+/** Packages the bundle keeps external (scripts/build/20-speaker.mjs) and their runtime files. */
+const EXTERNAL_PACKAGES = [{ name: 'cap', files: /^(package\.json|lib\/[^/]+\.js|build\/Release\/[^/]+\.node)$/ }];
 
 /** Shared libraries an ELF file needs, as `ldd` resolves them on this machine (absolute paths). */
 export function sharedLibraries(file) {
@@ -58,6 +71,18 @@ export function buildImageTree({ out = join(root, 'build', 'image-speaker'), bun
     if (!statSync(src).isFile() || name.endsWith('.map')) continue;
     copyInto(out, src, join(SPEAKER_DIR, name));
     if (name.endsWith('.node')) elfs.push(src);
+  }
+  const shim = join(root, SHIM);
+  if (!existsSync(shim)) throw new Error(`image-tree: ${SHIM} missing (run: node scripts/build.mjs native)`);
+  copyInto(out, shim, join(SPEAKER_DIR, 'metallb_native.node'));
+  elfs.push(shim);
+  const require = createRequire(join(root, 'package.json'));
+  for (const pkg of EXTERNAL_PACKAGES) {
+    const pkgDir = dirname(require.resolve(`${pkg.name}/package.json`));
+    for (const f of listFiles(pkgDir).map((p) => relative(pkgDir, p)).filter((p) => pkg.files.test(p))) {
+      copyInto(out, join(pkgDir, f), join(SPEAKER_DIR, 'node_modules', pkg.name, f));
+      if (f.endsWith('.node')) elfs.push(join(pkgDir, f));
+    }
   }
   const libs = new Set(elfs.flatMap(sharedLibraries));
   for (const lib of libs) copyInto(out, lib);
