@@ -69,8 +69,8 @@ export class Cluster {
   cache: WriteCacheData = loadWriteCache(undefined);
   nowMs = Date.parse('2026-01-01T00:00:00Z');
   #rv = 100;
-  /** What the previous run saw; with `lag`, the next run sees it instead of the current objects. */
-  #seen: { services: ServiceRecord[]; classes: ClassRecord[] } | undefined;
+  /** Objects as they were before the last run's writes, with the resourceVersion the write gave them. */
+  #beforeWrites = new Map<string, { before: ServiceRecord | ClassRecord; writtenRV: string }>();
 
   constructor(o: { services?: ServiceRecord[]; classes?: ClassRecord[]; nodes?: NodeRecord[] }) {
     this.services = o.services ?? [];
@@ -78,11 +78,23 @@ export class Cluster {
     this.nodes = o.nodes ?? [];
   }
 
-  /** Runs one plan and applies its writes. `lag`: the run sees the snapshot of the previous run (informer one run behind). */
+  /**
+   * Runs one plan and applies its writes. `lag`: the informer is one run behind the hooks' writes:
+   * objects the last run wrote (and nobody changed since) are seen as they were before that write.
+   */
   run(o: { lag?: boolean; budget?: number; settings?: PlanInput['settings']; advanceMs?: number } = {}): Plan {
     this.nowMs += o.advanceMs ?? 1000;
-    const view = o.lag && this.#seen ? this.#seen : { services: this.services, classes: this.classes };
-    this.#seen = { services: this.services, classes: this.classes };
+    const stale = <T extends ServiceRecord | ClassRecord>(kind: string, x: T, id: string): T => {
+      const b = this.#beforeWrites.get(`${kind}/${id}`);
+      return o.lag && b && b.writtenRV === x.resourceVersion ? (b.before as T) : x;
+    };
+    const view = {
+      services: this.services.map((x) => stale('svc', x, `${x.namespace}/${x.name}`)),
+      classes: this.classes.map((x) => stale('class', x, x.name)),
+    };
+    const beforeServices = new Map(this.services.map((x) => [`${x.namespace}/${x.name}`, x]));
+    const beforeClasses = new Map(this.classes.map((x) => [x.name, x]));
+    this.#beforeWrites = new Map();
     const p = plan({
       services: view.services,
       classes: view.classes,
@@ -97,6 +109,10 @@ export class Cluster {
       this.services = this.services.map((s) => (s.namespace === w.namespace && s.name === w.name
         ? { ...s, resourceVersion: String(++this.#rv), ingress: (w.patch.status.loadBalancer.ingress ?? []).map((i) => i.ip), conditions: w.patch.status.conditions ?? [] }
         : s));
+      const id = `${w.namespace}/${w.name}`;
+      const before = beforeServices.get(id);
+      const after = this.services.find((x) => x.namespace === w.namespace && x.name === w.name);
+      if (before && after) this.#beforeWrites.set(`svc/${id}`, { before, writtenRV: after.resourceVersion });
     }
     for (const w of p.classWrites) {
       this.classes = this.classes.flatMap((c) => {
@@ -106,6 +122,9 @@ export class Cluster {
         if (next.deletionTimestamp !== '' && next.finalizers.length === 0) return [];
         return [{ ...next, resourceVersion: String(++this.#rv) }];
       });
+      const before = beforeClasses.get(w.name);
+      const after = this.classes.find((x) => x.name === w.name);
+      if (before && after) this.#beforeWrites.set(`class/${w.name}`, { before, writtenRV: after.resourceVersion });
     }
     return p;
   }

@@ -349,3 +349,31 @@ test('values: one affinity term per distinct selector; an empty selector means e
     { matchExpressions: [{ key: 'zone', operator: 'In', values: ['b'] }] },
   ]);
 });
+
+test('informer one run behind: a stale snapshot neither flips IPs nor repeats Events', () => {
+  const c = new Cluster({ classes: [cls('a', { isDefault: true })], nodes: [node('n1')] });
+  c.put(svc('s1', { creationTimestamp: '2026-01-01T00:00:01Z' }));
+  c.put(svc('s2', { creationTimestamp: '2026-01-01T00:00:02Z' }));
+  c.run();
+  assert.deepEqual(c.get('s2').ingress, ['192.168.2.101']);
+  c.services = c.services.filter((s) => s.name !== 's1');
+  // This run still sees s2 without its IP: without the write cache it would hand s2 the lower .100.
+  const p = c.run({ lag: true });
+  assert.deepEqual(c.get('s2').ingress, ['192.168.2.101']);
+  assert.deepEqual(p.serviceWrites, []);
+  assert.deepEqual(eventLines(p, 's2'), []);
+  c.put(svc('s3', { creationTimestamp: '2026-01-01T00:00:03Z' }));
+  c.run({ lag: true });
+  assert.deepEqual(c.get('s3').ingress, ['192.168.2.100'], 'the IP s2 holds is not handed out again');
+});
+
+test('a write the informer never shows is sent again after a while', () => {
+  const c = new Cluster({ classes: [cls('a', { isDefault: true })], nodes: [node('n1')], services: [svc('web')] });
+  const first = c.run();
+  assert.equal(first.serviceWrites.length, 1);
+  // The write was lost: the object is put back as it was, with a new resourceVersion.
+  c.edit('web', (s) => ({ ...s, ingress: [], conditions: [] }));
+  assert.deepEqual(c.run({ advanceMs: 1000 }).serviceWrites, [], 'a recent write is trusted');
+  assert.equal(c.run({ advanceMs: 31_000 }).serviceWrites.length, 1, 'sent again after 30 s');
+  assert.deepEqual(c.get('web').ingress, ['192.168.2.100']);
+});
