@@ -3,3 +3,4 @@ export { AddonOperator, HookRunError, threeWay, type OperatorOptions, type RunRe
 export { clusterFromYaml, moduleCrdTypes, objectsFromYaml, typeOf } from './cluster.ts';
 export { chartRenderer } from './helm.ts';
 export { loadModuleSchemas, SchemaValidationError } from './schemas.ts';
+export { ensureHooksExecutable, HOOKS_EXECUTABLE } from './executable.ts';

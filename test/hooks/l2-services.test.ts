@@ -1,0 +1,194 @@
+// The l2-services hook: the built executable run by the addon-operator imitation against YAML cluster
+// states (real gojq filters, Group contexts, strict output application, re-runs on own writes),
+// plus handler-level checks of values and metrics.
+import { describe, it, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import l2Services from '../../hooks/l2-services.ts';
+import { runHandler } from '../../hooks/lib/testing.ts';
+import type { JsonObject } from '../../hooks/lib/types.ts';
+import { placeService } from '../../lib/placement/index.ts';
+import { AddonOperator, clusterFromYaml, ensureHooksExecutable } from '../support/addon-operator/index.ts';
+import type { KubeObject, ObjectStore } from '../../lab/kube-api/store.ts';
+
+const DOC_EXAMPLE = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: default}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: frontend-1, labels: {node-role.kubernetes.io/loadbalancer: ""}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: frontend-2, labels: {node-role.kubernetes.io/loadbalancer: ""}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: frontend-3, labels: {node-role.kubernetes.io/loadbalancer: ""}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: worker-1}
+---
+apiVersion: network.deckhouse.io/v1alpha1
+kind: MetalLoadBalancerClass
+metadata: {name: ingress}
+spec:
+  isDefault: false
+  type: L2
+  addressPool: [192.168.2.100-192.168.2.150]
+  nodeSelector: {node-role.kubernetes.io/loadbalancer: ""}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: nginx-deployment
+  namespace: default
+  annotations: {network.deckhouse.io/l2-load-balancer-external-ips-count: "3"}
+spec:
+  type: LoadBalancer
+  loadBalancerClass: ingress
+  selector: {app: nginx}
+  ports: [{port: 80, protocol: TCP, targetPort: 80}]
+`;
+
+function service(store: ObjectStore, name: string, namespace = 'default'): KubeObject {
+  return store.get(store.resolve('Service', '')!, namespace, name);
+}
+
+function ingress(store: ObjectStore, name: string): string[] {
+  const st = service(store, name).status as { loadBalancer?: { ingress?: { ip: string }[] } } | undefined;
+  return (st?.loadBalancer?.ingress ?? []).map((i) => i.ip);
+}
+
+function condition(store: ObjectStore, name: string, type: string): { status: string; reason: string; message: string } | undefined {
+  const st = service(store, name).status as { conditions?: { type: string; status: string; reason: string; message: string }[] } | undefined;
+  return st?.conditions?.find((c) => c.type === type);
+}
+
+function events(store: ObjectStore, name: string): string[] {
+  const t = store.resolve('Event', '')!;
+  return store.list(t).items
+    .filter((e) => (e.involvedObject as { name?: string } | undefined)?.name === name || (e.regarding as { name?: string } | undefined)?.name === name)
+    .map((e) => `${String(e.reason)}: ${String(e.message ?? e.note)}`);
+}
+
+function klass(store: ObjectStore, name: string): KubeObject {
+  return store.get(store.resolve('MetalLoadBalancerClass', 'network.deckhouse.io')!, undefined, name);
+}
+
+describe('l2-services through addon-operator (built executable)', () => {
+  const operators: AddonOperator[] = [];
+  const start = async (store: ObjectStore, opts: { delayWatchEvents?: boolean; configValues?: JsonObject } = {}): Promise<AddonOperator> => {
+    const op = await AddonOperator.start({ store, executable: ensureHooksExecutable(), now: () => new Date('2026-01-01T00:00:00Z'), ...opts });
+    operators.push(op);
+    return op;
+  };
+  afterEach(() => { for (const op of operators.splice(0)) op.dispose(); });
+
+  it('the documentation example: 192.168.2.100-102, "3 of 3", distinct preferred nodes, values', async () => {
+    const op = await start(clusterFromYaml(DOC_EXAMPLE));
+    const ips = ingress(op.store, 'nginx-deployment');
+    assert.deepEqual(ips, ['192.168.2.100', '192.168.2.101', '192.168.2.102']);
+    assert.deepEqual(condition(op.store, 'nginx-deployment', 'AllPublicIPsAssigned'), { ...condition(op.store, 'nginx-deployment', 'AllPublicIPsAssigned'), status: 'True', reason: 'AllIPsAssigned', message: '3 of 3 public IPs were assigned' });
+    assert.equal(condition(op.store, 'nginx-deployment', 'network.deckhouse.io/load-balancer-class')?.message, 'ingress');
+    const eligible = ['frontend-1', 'frontend-2', 'frontend-3'];
+    const preferred = placeService({ className: 'ingress', eligible, available: new Set(eligible), serviceKey: 'default/nginx-deployment', ips }).map((p) => p.preferred);
+    assert.equal(new Set(preferred).size, 3);
+    assert.deepEqual(events(op.store, 'nginx-deployment'), ['IPAllocated: Assigned 192.168.2.100, 192.168.2.101, 192.168.2.102 from class ingress']);
+    const internal = op.values().internal as JsonObject;
+    assert.deepEqual((internal.l2 as JsonObject).classes, [{ name: 'ingress', interfaces: [], nodeSelector: { 'node-role.kubernetes.io/loadbalancer': '' } }]);
+    assert.deepEqual((internal.speaker as JsonObject).nodeSelectorTerms, [{ matchExpressions: [{ key: 'node-role.kubernetes.io/loadbalancer', operator: 'In', values: [''] }] }]);
+    const cls = klass(op.store, 'ingress');
+    assert.deepEqual((cls.metadata as { finalizers?: string[] }).finalizers, ['network.deckhouse.io/metal-load-balancer-class-in-use']);
+    const st = cls.status as { totalAddresses: string; usedAddresses: string; nodes: number };
+    assert.deepEqual([st.totalAddresses, st.usedAddresses, st.nodes], ['51', '3', 3]);
+    const m = op.metrics().map((s) => `${s.name}${JSON.stringify(s.labels ?? {})}=${s.value}`);
+    assert.ok(m.includes('metallb_allocator_addresses_total{"pool":"ingress"}=51'), m.join('\n'));
+    assert.ok(m.includes('metallb_allocator_addresses_in_use_total{"pool":"ingress"}=3'));
+    // Settled: the runs caused by our own writes wrote nothing more.
+    const last = op.runs[op.runs.length - 1]!;
+    assert.deepEqual(last.kubeOperations, []);
+  });
+
+  it('with watch events delayed, no IP flips and none is handed out twice', async () => {
+    const store = clusterFromYaml(DOC_EXAMPLE);
+    const op = await start(store, { delayWatchEvents: true });
+    assert.deepEqual(ingress(store, 'nginx-deployment'), ['192.168.2.100', '192.168.2.101', '192.168.2.102']);
+    const svcType = store.resolve('Service', '')!;
+    store.create(svcType, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'second', namespace: 'default' }, spec: { type: 'LoadBalancer', loadBalancerClass: 'ingress', ports: [{ port: 443, protocol: 'TCP' }] } });
+    await op.settle();
+    store.create(svcType, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'third', namespace: 'default', annotations: { 'network.deckhouse.io/l2-load-balancer-external-ips-count': '2' } }, spec: { type: 'LoadBalancer', loadBalancerClass: 'ingress', ports: [{ port: 443, protocol: 'TCP' }] } });
+    store.delete(svcType, 'default', 'second');
+    await op.settle();
+    await op.settle();
+    assert.deepEqual(ingress(store, 'nginx-deployment'), ['192.168.2.100', '192.168.2.101', '192.168.2.102']);
+    assert.deepEqual(ingress(store, 'third'), ['192.168.2.103', '192.168.2.104']);
+    const allocated = events(store, 'nginx-deployment');
+    assert.deepEqual(allocated, ['IPAllocated: Assigned 192.168.2.100, 192.168.2.101, 192.168.2.102 from class ingress'], 'no repeated Events');
+    const stale = op.runs.filter((r) => r.hook === 'l2-services' && JSON.stringify(r.contexts).includes('"name":"nginx-deployment"') && !JSON.stringify(r.contexts).includes('192.168.2.100'));
+    assert.ok(stale.length >= 2, `the lag was exercised (${stale.length} runs saw the Service without its IPs)`);
+  });
+
+  it('a Service of another controller is left alone; one that leaves us is released', async () => {
+    const store = clusterFromYaml(`${DOC_EXAMPLE}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: foreign, namespace: default}
+spec: {type: LoadBalancer, loadBalancerClass: example.com/other, ports: [{port: 80}]}
+`);
+    const op = await start(store);
+    assert.deepEqual(ingress(store, 'foreign'), []);
+    assert.equal(condition(store, 'foreign', 'network.deckhouse.io/load-balancer-class'), undefined);
+    store.patch(store.resolve('Service', '')!, 'default', 'nginx-deployment', 'merge', { spec: { type: 'ClusterIP', loadBalancerClass: null } });
+    await op.settle();
+    assert.deepEqual(ingress(store, 'nginx-deployment'), []);
+    assert.equal(condition(store, 'nginx-deployment', 'AllPublicIPsAssigned'), undefined);
+    assert.ok(events(store, 'nginx-deployment').some((e) => e.startsWith('IPReleased: Released 192.168.2.100, 192.168.2.101, 192.168.2.102')));
+    assert.equal(((klass(store, 'ingress').metadata as { finalizers?: string[] }).finalizers ?? []).length, 0, 'finalizer gone with the last Service');
+  });
+
+  it('bad input is reported where the user looks and loses nothing', async () => {
+    const store = clusterFromYaml(`${DOC_EXAMPLE}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: bad
+  namespace: default
+  annotations:
+    network.deckhouse.io/l2-load-balancer-external-ips-count: "lots"
+    network.deckhouse.io/load-balancer-ips: "10.9.9.9"
+spec: {type: LoadBalancer, loadBalancerClass: ingress, ports: [{port: 81}]}
+`);
+    await start(store);
+    assert.deepEqual(ingress(store, 'bad'), []);
+    assert.equal(condition(store, 'bad', 'AllPublicIPsAssigned')?.message, '0 of 1 public IPs were assigned');
+    const ev = events(store, 'bad');
+    assert.ok(ev.some((e) => e.startsWith('InvalidAnnotation: network.deckhouse.io/l2-load-balancer-external-ips-count: "lots"')), ev.join('\n'));
+    assert.ok(ev.some((e) => e.startsWith('AllocationFailed: RequestedIPNotInPool: IPv4 index 0: 10.9.9.9 is not in pool ingress')), ev.join('\n'));
+    assert.deepEqual(ingress(store, 'nginx-deployment'), ['192.168.2.100', '192.168.2.101', '192.168.2.102']);
+  });
+});
+
+describe('l2-services handler', () => {
+  it('before any snapshot (onStartup) it does nothing', async () => {
+    const r = await runHandler(l2Services, { binding: 'onStartup' });
+    assert.deepEqual([r.values, r.kube, r.metrics], [[], [], []]);
+  });
+
+  it('BGP pools add the speaker selector to the affinity; layer2 pools are reported as obsolete', async () => {
+    const r = await runHandler(l2Services, {
+      values: {
+        addressPools: [{ name: 'bgp1', protocol: 'bgp', addresses: ['198.51.100.0/24'] }, { name: 'old-l2', protocol: 'layer2', addresses: ['203.0.113.0/24'] }],
+        speaker: { nodeSelector: { 'node-role.kubernetes.io/bgp': '' } },
+        internal: {},
+      },
+    });
+    const terms = r.values.find((v) => v.path === '/metallb/internal/speaker' || v.path === '/metallb/internal/speaker/nodeSelectorTerms');
+    assert.match(JSON.stringify(terms), /node-role\.kubernetes\.io\/bgp/);
+    assert.ok(r.metrics.some((m) => 'name' in m && m.name === 'd8_metallb_obsolete_layer2_pools_are_used' && m.labels?.name === 'old-l2'));
+  });
+});
