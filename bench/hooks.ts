@@ -5,7 +5,7 @@
 //   node --import tsx bench/hooks.ts [iterations]
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, tmpdir } from 'node:os';
+import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureHooksExecutable } from '../test/support/addon-operator/executable.ts';
 import { repoRoot } from '../test/support/tools.ts';
@@ -52,7 +52,7 @@ try {
     `peer: node -e 0:        ${fmt(peer)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  const machine = `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+  const machine = `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}`;
   appendFileSync(join(repoRoot, 'bench', 'RESULTS.md'), [
     '',
     `## hooks executable: ${new Date().toISOString()} (${machine})`,
