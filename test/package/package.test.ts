@@ -114,3 +114,21 @@ test('helm package of the packaged module holds only the chart and stays far bel
   assert.deepEqual(outside, [], 'files in the Helm chart besides Chart.yaml, templates/ and monitoring/');
   assert.ok(statSync(tgz).size < 256 * 1024, `chart archive ${statSync(tgz).size} bytes`);
 });
+
+test('the DaemonSet runs what the image holds: command = Dockerfile ENTRYPOINT = image-tree paths', async () => {
+  const tree = (await import(pathToFileURL(join(repoRoot, 'scripts', 'image-tree.mjs')).href)) as { NODE_PATH: string; SPEAKER_DIR: string };
+  const expected = [tree.NODE_PATH, `${tree.SPEAKER_DIR}/main.cjs`];
+  const ds = find(renderChart(moduleValues({ classes: [docL2Class] })), 'DaemonSet', 'metallb-speaker') as KubeObject & {
+    spec: { template: { spec: { containers: { name: string; command?: string[] }[] } } };
+  };
+  assert.deepEqual(ds.spec.template.spec.containers.find((c) => c.name === 'speaker')?.command, expected);
+  const dockerfile = readFileSync(join(repoRoot, 'images', 'speaker', 'Dockerfile'), 'utf8');
+  const entrypoint = /^ENTRYPOINT (.*)$/m.exec(dockerfile)?.[1];
+  assert.deepEqual(JSON.parse(entrypoint ?? 'null'), expected);
+});
+
+test('the chart version is the package version', () => {
+  const chart = readFileSync(join(repoRoot, 'Chart.yaml'), 'utf8');
+  const pkgJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(/^version:\s*(\S+)$/m.exec(chart)?.[1], pkgJson.version);
+});
