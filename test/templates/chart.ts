@@ -38,6 +38,21 @@ export function renderChart(values: object, chartDir: string = repoRoot): KubeOb
   }
 }
 
+/** `helm lint --strict` of the chart with these values; returns helm's output, throws it on failure. */
+export function lintChart(values: object, chartDir: string = repoRoot): string {
+  const dir = mkdtempSync(join(tmpdir(), 'metallb-lint-'));
+  try {
+    const file = join(dir, 'values.yaml');
+    writeFileSync(file, yaml.dump(values));
+    return execFileSync(toolPath('helm'), ['lint', '--strict', chartDir, '-f', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    throw new Error(`helm lint failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`, { cause: e });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The object of that kind and name, or a thrown error listing what was rendered. */
 export function find(objects: KubeObject[], kind: string, name: string): KubeObject {
   const o = objects.find((x) => x.kind === kind && x.metadata.name === name);

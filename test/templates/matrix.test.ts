@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import yaml from 'js-yaml';
-import { docL2Class, find, globalValues, membershipKey, moduleValues, renderChart, type Fixture, type KubeObject } from './chart.ts';
+import { docL2Class, find, globalValues, lintChart, membershipKey, moduleValues, renderChart, type Fixture, type KubeObject } from './chart.ts';
 import { nodeMatchesAffinity, podSpecOf, type NodeSelectorTerm } from './policy.ts';
 
 const manyClasses = Array.from({ length: 24 }, (_, i) => ({
@@ -67,6 +67,8 @@ for (const row of matrix) {
     assert.equal(terms.length, row.terms);
     const internal = values.metallb.internal as { speaker: { nodeSelectorTerms: NodeSelectorTerm[] } };
     assert.deepEqual(terms, internal.speaker.nodeSelectorTerms, 'terms are rendered as the hooks computed them');
+
+    assert.match(lintChart(values), /0 chart\(s\) failed/);
 
     for (const o of objects) {
       assert.equal(o.metadata.labels?.heritage, 'deckhouse', `${o.kind}/${o.metadata.name} heritage`);
