@@ -4,10 +4,12 @@
 import { runCli } from './lib/cli.ts';
 import type { Hook } from './lib/index.ts';
 import membershipKey from './membership-key.ts';
+import l2Services from './l2-services.ts';
 
 /** Every hook of the module. */
 export const hooks: readonly Hook[] = [
   membershipKey,
+  l2Services,
 ];
 
 runCli(hooks, process.argv.slice(2), process.env, {

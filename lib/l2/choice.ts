@@ -48,6 +48,7 @@ export function chooseClass(svc: ServiceRecord, classes: ClassSet, settings: L2S
       if (usable(svc.loadBalancerClass)) return { type: 'bound', className: svc.loadBalancerClass, sticky: bound === svc.loadBalancerClass };
       return { type: 'pending', problem: `spec.loadBalancerClass: class ${svc.loadBalancerClass} is being deleted` };
     }
+    if (bound === svc.loadBalancerClass) return { type: 'release', why: `class ${bound} no longer exists` };
     const owner = svc.loadBalancerClass === settings.loadBalancerClass ? 'the BGP pools' : 'another controller';
     return leave(`spec.loadBalancerClass ${svc.loadBalancerClass} belongs to ${owner}`);
   }

@@ -9,3 +9,4 @@ export * from './values.ts';
 export * from './write-cache.ts';
 export * from './plan.ts';
 export type { JsonValue } from './json.ts';
+export * from './project.ts';
