@@ -90,14 +90,12 @@ interface BfdSessionEvents {
 
 const inUseDiscriminators = new Set<number>();
 
+/** A random non-zero discriminator unique in this process (RFC 5880 §6.3); probes on collision. */
 function allocateDiscriminator(random: () => number): number {
-  for (;;) {
-    const d = 1 + Math.floor(random() * 0xfffffffe);
-    if (!inUseDiscriminators.has(d)) {
-      inUseDiscriminators.add(d);
-      return d;
-    }
-  }
+  let d = 1 + Math.floor(random() * 0xfffffffe);
+  while (inUseDiscriminators.has(d)) d = d >= 0xffffffff ? 1 : d + 1;
+  inUseDiscriminators.add(d);
+  return d;
 }
 
 /**
