@@ -167,3 +167,25 @@ test('without NET_RAW the same speaker answers nothing (the capability is needed
   assert.deepEqual(t.arpMacs(IPV4, 3), []);
   assert.deepEqual(t.ndpMacs(IPV6), []);
 });
+
+test('the BGP socket options (TCP-MD5, minimum TTL, TTL, received TTL, bind to device) need no capability at all', () => {
+  const t = topo as L2Topology;
+  const n = t.nodes[0];
+  assert.ok(n);
+  // Inside the node's namespace, as the tree's node with an empty capability set.
+  const code = `
+    const shim = require(${JSON.stringify(join(tree, script.SPEAKER_DIR, 'metallb_native.node'))});
+    const c = shim.constants;
+    const fd = shim.socket(4, 'tcp');
+    shim.setMd5Key(fd, '192.0.2.1', -1, Buffer.from('md5-secret'));
+    shim.setIntOption(fd, c.IPPROTO_IP, c.IP_MINTTL, 255);
+    shim.setIntOption(fd, c.IPPROTO_IP, c.IP_TTL, 255);
+    shim.bindToDevice(fd, 'eth0');
+    const u = shim.socket(4, 'udp');
+    shim.setIntOption(u, c.IPPROTO_IP, c.IP_RECVTTL, 1);
+    console.log('all set');
+  `;
+  const r = t.lab.exec(n.ns, 'setpriv', ['--bounding-set=-all', '--inh-caps=-all', '--no-new-privs', '--', join(tree, script.NODE_PATH), '-e', code]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'all set');
+});
