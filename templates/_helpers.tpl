@@ -174,10 +174,12 @@ metallb.speakerSecurityContext: the speaker container's securityContext.
 
 Capabilities: everything dropped but NET_RAW, which libpcap (`cap`) needs for its AF_PACKET socket
 (receive ARP/NDP, send replies and gratuitous ARP / unsolicited NA). Nothing else is needed:
-promiscuous mode and multicast membership are requested on that packet socket (PACKET_ADD_MEMBERSHIP,
-no NET_ADMIN); TCP_MD5SIG, IP_MINTTL, IP_TTL, IP_RECVTTL and SO_BINDTODEVICE on its own sockets need
-no capability on Linux >= 5.7 (test/package/image-tree.net.test.ts checks both claims); BGP dials out, so no port below 1024 is bound (no NET_BIND_SERVICE); membership (4230),
-HTTP (4231) and BFD ports are unprivileged.
+promiscuous mode and multicast membership are requested on that packet socket
+(PACKET_ADD_MEMBERSHIP, no NET_ADMIN); TCP_MD5SIG, IP_MINTTL, IP_TTL and IP_RECVTTL on its own
+sockets need no capability, nor does SO_BINDTODEVICE since Linux 5.7 (before, NET_RAW, which it
+has); BGP dials out, so no port below 1024 is bound (no NET_BIND_SERVICE); membership (4230),
+HTTP (4231) and BFD ports are unprivileged. test/package/image-tree.net.test.ts checks both claims
+with the image's own files: answers with NET_RAW only, none without it, socket options with none.
 
 User: uid 0. Kubernetes has no ambient capabilities, so a non-root process gets CAP_NET_RAW only
 from file capabilities on the node binary, and the kernel ignores file capabilities under
