@@ -7,6 +7,7 @@ import { SpeakerMetrics } from './metrics/registry.ts';
 import { startMetricsServer } from './metrics/server.ts';
 import { desiredFromStatic, loadStaticConfig } from './static/adapter.ts';
 import { VERSION } from './version.ts';
+import { runCaptureWorker } from './l2/capture-worker.ts';
 
 const USAGE = 'usage: metallb-speaker [--config FILE] [--version]';
 
@@ -20,6 +21,12 @@ function createBgpEngine(log: pino.Logger): BgpEngineHook | undefined {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--capture-worker') {
+    // Internal: one interface's pcap handle in its own process (l2/capture-worker.ts).
+    const [ifname, mac, filter] = argv.slice(1) as [string, string, string];
+    runCaptureWorker(ifname, mac, filter);
+    return new Promise<number>(() => undefined);
+  }
   if (argv.includes('--version')) {
     process.stdout.write(`metallb-speaker ${VERSION}\n`);
     return 0;

@@ -104,7 +104,8 @@ export class L2Topology {
 
   /** MACs that answered ARP for `ip` (the client sends `count` broadcast requests). */
   arpMacs(ip: string, count = 2): string[] {
-    const r = this.lab.exec('cl', 'arping', ['-c', String(count), '-w', '1', '-i', 'eth0', ip]);
+    // -W: 150 ms between requests; -w: give up after 1 s. Every reply is printed (duplicates too).
+    const r = this.lab.exec('cl', 'arping', ['-c', String(count), '-W', '0.15', '-w', '1', '-i', 'eth0', ip]);
     return unique([...r.stdout.matchAll(/bytes from ([0-9a-f:]{17}) \(/g)].map((m) => m[1] as string));
   }
 

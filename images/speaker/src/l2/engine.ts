@@ -20,8 +20,11 @@ export interface L2Target {
 export interface L2EngineObserver extends ResponderObserver {
   gratuitous(ip: string, protocol: 'arp' | 'ndp'): void;
   interfaceState(ifname: string, ok: boolean): void;
-  interfaceError(ifname: string, kind: 'open' | 'missing' | 'down' | 'join'): void;
+  interfaceError(ifname: string, kind: InterfaceErrorKind): void;
 }
+
+/** Why an interface is not answering: cannot open, not found, link down, worker ended, MLD join. */
+export type InterfaceErrorKind = 'open' | 'missing' | 'down' | 'exited' | 'join';
 
 /** Timing of announcements and rescans; defaults in one place. */
 export interface L2EngineOptions {
@@ -102,14 +105,18 @@ export class L2Engine {
   #syncIface(ifname: string, candidates: string[], owned: Set<string>): void {
     const link = readLink(ifname);
     if (!link) return this.#fail(ifname, 'missing', 'interface not found');
+    if (!link.up) return this.#fail(ifname, 'down', 'link is down');
     let st = this.#ifaces.get(ifname);
     if (st && (st.responder.mac !== link.mac || st.responder.candidatesKey !== candidates.join(','))) {
-      // Open the new handle first, then close the old one: no gap in answering.
+      // The filter changed: start the new worker, hand it the owned set, stop the old one once
+      // the new capture is open, so answering never pauses.
+      const old = st.responder;
       const next = this.#open(ifname, link.mac, candidates);
       if (!next) return;
-      next.owned = st.responder.owned;
-      st.responder.close();
+      for (const ip of old.owned) next.owned.add(ip);
+      next.syncOwned();
       st.responder = next;
+      void next.whenReady().then(() => old.close());
     }
     if (!st) {
       const r = this.#open(ifname, link.mac, candidates);
@@ -120,37 +127,48 @@ export class L2Engine {
     if (this.#failed.delete(ifname)) this.#log.info({ iface: ifname }, 'interface usable again');
     this.#obs.interfaceState(ifname, true);
     const r = st.responder;
-    for (const ip of [...r.owned]) if (!owned.has(ip)) this.#release(st, ip);
-    for (const ip of owned) if (!r.owned.has(ip)) this.#acquire(st, ip);
+    let changed = false;
+    for (const ip of [...r.owned]) if (!owned.has(ip)) { this.#release(st, ip); changed = true; }
+    for (const ip of owned) if (!r.owned.has(ip)) { r.owned.add(ip); changed = true; }
+    if (changed) r.syncOwned();
+    // Announce after the worker knows the IP, so a client reacting at once gets answers.
+    for (const ip of owned) if (!st.timers.has(ip)) this.#announce(st, ip);
   }
 
   #open(ifname: string, mac: string, candidates: string[]): InterfaceResponder | undefined {
     try {
-      return new InterfaceResponder(ifname, mac, candidates, this.#obs);
+      const r: InterfaceResponder = new InterfaceResponder(ifname, mac, candidates, this.#obs, (reason) => {
+        const st = this.#ifaces.get(ifname);
+        if (st?.responder !== r) return;
+        this.#closeIface(ifname);
+        this.#fail(ifname, 'exited', reason);
+      });
+      return r;
     } catch (err) {
       this.#fail(ifname, 'open', (err as Error).message);
       return undefined;
     }
   }
 
-  #fail(ifname: string, kind: 'open' | 'missing' | 'down' | 'join', message: string): void {
+  #fail(ifname: string, kind: InterfaceErrorKind, message: string): void {
     this.#obs.interfaceError(ifname, kind);
     this.#obs.interfaceState(ifname, false);
     if (this.#failed.get(ifname) !== message) this.#log.error({ iface: ifname, kind, err: message }, 'interface unusable, retrying');
     this.#failed.set(ifname, message);
-    if (this.#ifaces.has(ifname) && kind === 'missing') this.#closeIface(ifname);
+    if (this.#ifaces.has(ifname) && (kind === 'missing' || kind === 'down')) this.#closeIface(ifname);
   }
 
-  #acquire(st: IfaceState, ip: string): void {
+  /** Announcement rounds for a gained IP (RFC 5227 ARP / unsolicited NA), stopped when it leaves. */
+  #announce(st: IfaceState, ip: string): void {
     const r = st.responder;
-    r.owned.add(ip);
     this.#log.info({ iface: r.ifname, ip }, 'announcing');
     const v6 = ip.includes(':');
     if (v6) this.#join(st, ip);
     const timers = this.#opts.announceScheduleMs.map((delay) => setTimeout(() => {
-      if (!r.owned.has(ip) || this.#ifaces.get(r.ifname)?.responder !== r) return;
+      const cur = this.#ifaces.get(r.ifname);
+      if (cur !== st || !st.responder.owned.has(ip)) return;
       const frames = v6 ? [unsolicitedNa(ip, r.mac)] : arpAnnouncements(ip, r.mac);
-      for (const f of frames) if (r.send(f)) this.#obs.gratuitous(ip, v6 ? 'ndp' : 'arp');
+      for (const f of frames) if (st.responder.send(f)) this.#obs.gratuitous(ip, v6 ? 'ndp' : 'arp');
     }, delay));
     st.timers.set(ip, timers);
   }
@@ -196,6 +214,7 @@ export class L2Engine {
     const st = this.#ifaces.get(ifname);
     if (!st) return;
     for (const ip of [...st.responder.owned]) this.#release(st, ip);
+    st.responder.syncOwned();
     st.responder.close();
     try { st.socket?.close(); } catch { /* closed */ }
     this.#ifaces.delete(ifname);

@@ -33,7 +33,7 @@ export class SpeakerMetrics {
     this.gratuitous = new Counter({ name: 'metallb_layer2_gratuitous_sent', help: 'Number of gratuitous ARP / unsolicited NA packets sent for owned IPs after a takeover', labelNames: ['ip'], registers: r });
     this.dropped = new Counter({ name: 'metallb_layer2_requests_dropped', help: 'Frames seen by the responder and not answered, by reason', labelNames: ['reason', 'protocol'], registers: r });
     this.ifaceUp = new Gauge({ name: 'metallb_layer2_interface_up', help: '1 when the responder has the interface open, 0 when it cannot (retried)', labelNames: ['interface'], registers: r });
-    this.ifaceErrors = new Counter({ name: 'metallb_layer2_interface_errors', help: 'Failures to open or use an interface, by kind (open, missing, down, join)', labelNames: ['interface', 'kind'], registers: r });
+    this.ifaceErrors = new Counter({ name: 'metallb_layer2_interface_errors', help: 'Failures to open or use an interface, by kind (open, missing, down, exited, join, send)', labelNames: ['interface', 'kind'], registers: r });
     this.heartbeatsReceived = new Counter({ name: 'metallb_membership_heartbeats_received', help: 'Heartbeats received, by result (accepted, replay, auth, unknown-peer, ...)', labelNames: ['result'], registers: r });
     this.heartbeatsSent = new Counter({ name: 'metallb_membership_heartbeats_sent', help: 'Heartbeats sent', registers: r });
     this.heartbeatSendErrors = new Counter({ name: 'metallb_membership_heartbeat_send_errors', help: 'Heartbeats that could not be sent, by peer', labelNames: ['peer'], registers: r });
@@ -47,10 +47,10 @@ export class SpeakerMetrics {
   /** Observer for the L2 engine. */
   l2Observer(): L2EngineObserver {
     return {
-      request: (ip) => { if (ip) this.requests.inc({ ip }); },
-      response: (ip) => this.responses.inc({ ip }),
-      dropped: (reason, protocol) => this.dropped.inc({ reason, protocol }),
-      sendError: (ifname) => this.ifaceErrors.inc({ interface: ifname, kind: 'send' }),
+      request: (ip, _protocol, n) => this.requests.inc({ ip }, n),
+      response: (ip, _protocol, n) => this.responses.inc({ ip }, n),
+      dropped: (reason, protocol, n) => this.dropped.inc({ reason, protocol }, n),
+      sendError: (ifname, n) => this.ifaceErrors.inc({ interface: ifname, kind: 'send' }, n),
       gratuitous: (ip) => this.gratuitous.inc({ ip }),
       interfaceState: (ifname, ok) => this.ifaceUp.set({ interface: ifname }, ok ? 1 : 0),
       interfaceError: (ifname, kind) => this.ifaceErrors.inc({ interface: ifname, kind }),

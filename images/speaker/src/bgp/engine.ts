@@ -1,0 +1,147 @@
+// The BGP engine: one session per peer, desired state in (whole), sessions and UPDATEs out.
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import { Registry } from 'prom-client';
+import type { IPAddress } from '../../../../lib/net/index.ts';
+import type { Advertisement } from './advertisement.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { CeaseSubcode } from './codec/constants.ts';
+import { routerIdFromName } from './fsm/router-id.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { BgpMetrics } from './metrics.ts';
+import { normalizePeer, peerKey, sessionIdentity, type Peer, type PeerSpec } from './peer-config.ts';
+import { BgpSession, type BfdWatch, type SessionStatus } from './session.ts';
+import { defaultDialer, type Dialer } from './transport.ts';
+
+/** One peer of the desired state with the routes it should receive. */
+export interface DesiredPeer {
+  spec: PeerSpec;
+  advertisements: Advertisement[];
+}
+
+export interface BgpEngineOptions {
+  /** This node's name: router ID of last resort (crc32, as MetalLB does). */
+  nodeName: string;
+  dialer?: Dialer;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+  /** Where metrics go: the speaker's registry, or a fresh one. */
+  registry?: Registry;
+  /** Coalesce desired-state changes for this long (default 50 ms). */
+  debounceMs?: number;
+  /** Starts BFD for a peer that asks for it (images/speaker/src/bfd); absent = BFD unavailable. */
+  startBfd?: (peer: Peer, local: IPAddress) => BfdWatch;
+}
+
+interface Entry {
+  session: BgpSession;
+  identity: string;
+}
+
+/**
+ * Takes the whole desired BGP state and converges: new peers get a session, removed peers get
+ * Cease/Peer De-configured, peers whose session parameters changed are restarted with
+ * Cease/Other Configuration Change, and every session's Adj-RIB-Out is replaced. Emits 'state'
+ * (peer, next, previous, reason) for every session state change.
+ */
+export class BgpEngine extends EventEmitter {
+  readonly metrics: BgpMetrics;
+  #o: Required<Omit<BgpEngineOptions, 'startBfd' | 'registry'>> & Pick<BgpEngineOptions, 'startBfd'>;
+  #sessions = new Map<string, Entry>();
+  #first = true;
+  #stopped = false;
+
+  constructor(opts: BgpEngineOptions) {
+    super();
+    this.#o = {
+      nodeName: opts.nodeName,
+      dialer: opts.dialer ?? defaultDialer,
+      clock: opts.clock ?? systemClock,
+      random: opts.random ?? Math.random,
+      logger: opts.logger ?? silentLogger,
+      debounceMs: opts.debounceMs ?? 50,
+      ...(opts.startBfd ? { startBfd: opts.startBfd } : {}),
+    };
+    this.metrics = new BgpMetrics(opts.registry ?? new Registry());
+  }
+
+  /** Replaces the desired state. */
+  set(peers: readonly DesiredPeer[]): void {
+    if (this.#stopped) return;
+    const wanted = new Map<string, DesiredPeer>();
+    for (const p of peers) wanted.set(peerKey(p.spec), p);
+    for (const [key, e] of this.#sessions) {
+      if (!wanted.has(key)) {
+        this.#sessions.delete(key);
+        const name = e.session.name;
+        void e.session.stop({ subcode: CeaseSubcode.PEER_DECONFIGURED }).then(() => {
+          if (![...this.#sessions.values()].some((x) => x.session.name === name)) this.metrics.forget(name);
+        });
+      }
+    }
+    // R bit only for sessions of the first desired state after start (RFC 4724 §4.1: we restarted).
+    const restarting = this.#first;
+    this.#first = false;
+    for (const [key, p] of wanted) {
+      const peer = normalizePeer(p.spec);
+      const identity = sessionIdentity(peer);
+      let e = this.#sessions.get(key);
+      if (e && e.identity !== identity) {
+        void e.session.stop({ subcode: CeaseSubcode.OTHER_CONFIGURATION_CHANGE });
+        e = undefined;
+      }
+      if (!e) {
+        e = { session: this.#newSession(peer, restarting), identity };
+        this.#sessions.set(key, e);
+        e.session.setAdvertisements(p.advertisements);
+        e.session.start();
+      } else {
+        e.session.setAdvertisements(p.advertisements);
+      }
+    }
+  }
+
+  #newSession(peer: Peer, restarting: boolean): BgpSession {
+    const startBfd = this.#o.startBfd;
+    const session = new BgpSession(peer, {
+      dialer: this.#o.dialer,
+      clock: this.#o.clock,
+      random: this.#o.random,
+      logger: this.#o.logger,
+      metrics: this.metrics,
+      fallbackRouterId: routerIdFromName(this.#o.nodeName),
+      restarting,
+      debounceMs: this.#o.debounceMs,
+      ...(peer.bfd && startBfd ? { startBfd: (local: IPAddress) => startBfd(peer, local) } : {}),
+    });
+    session.on('state', (next: string, prev: string, reason?: string) => this.emit('state', session.name, next, prev, reason));
+    return session;
+  }
+
+  /** A connection the peer opened (passive side); refused when no session waits for it. */
+  accept(socket: net.Socket, remote: string): boolean {
+    for (const e of this.#sessions.values()) if (e.session.name === remote) return e.session.accept(socket);
+    socket.destroy();
+    return false;
+  }
+
+  status(): SessionStatus[] {
+    return [...this.#sessions.values()].map((e) => e.session.status());
+  }
+
+  session(key: string): BgpSession | undefined {
+    return this.#sessions.get(key)?.session;
+  }
+
+  /**
+   * Stops every session (DESIGN §2.1 SIGTERM): Cease/Administrative Shutdown, except that peers with
+   * graceful restart are left without NOTIFICATION so that they keep our routes for the restart time.
+   */
+  async stop(opts: { graceful?: boolean } = {}): Promise<void> {
+    this.#stopped = true;
+    const all = [...this.#sessions.values()];
+    this.#sessions.clear();
+    await Promise.all(all.map((e) => e.session.stop({ graceful: (opts.graceful ?? true) && e.session.peer.gracefulRestart })));
+  }
+}
