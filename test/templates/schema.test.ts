@@ -24,22 +24,56 @@ async function modelFor(apiVersion: string, kind: string): Promise<ModelClass | 
   }
 }
 
-const allowance = {
-  type: 'object',
-  required: ['metadata'],
-  properties: { metadata: { type: 'object', required: ['description'], properties: { description: { type: 'string', minLength: 10 } } } },
-};
+/** Why an allowance exists: Deckhouse's CRD keeps `metadata` free-form; this chart requires a description. */
+const reason = { type: 'object', required: ['description'], properties: { description: { type: 'string', minLength: 10 } } };
+const allowValue = { type: 'object', required: ['allowedValue', 'metadata'], additionalProperties: false, properties: { allowedValue: { type: 'boolean' }, metadata: reason } };
+const allowValues = (items: object): object => ({
+  type: 'object', required: ['allowedValues', 'metadata'], additionalProperties: false, properties: { allowedValues: items, metadata: reason },
+});
 
-/** Fields of Deckhouse CRs the chart renders, as Deckhouse's controllers read them. */
+/**
+ * Fields of Deckhouse CRs the chart renders. SecurityPolicyException: the part of
+ * securitypolicyexceptions.deckhouse.io v1alpha1 (deckhouse/deckhouse,
+ * modules/015-admission-policy-engine/crds/security-policy-exception.yaml) that the chart uses, with
+ * unknown fields refused so a misspelt allowance fails here rather than in the cluster.
+ */
 const deckhouseSchemas: Record<string, object> = {
   'deckhouse.io/v1alpha1/SecurityPolicyException': {
     type: 'object',
     required: ['spec'],
     properties: {
-      metadata: { type: 'object', required: ['name', 'namespace'] },
+      metadata: { type: 'object', required: ['name'] },
       spec: {
         type: 'object',
-        additionalProperties: { type: 'object', additionalProperties: allowance },
+        additionalProperties: false,
+        properties: {
+          network: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              hostNetwork: allowValue,
+              hostPorts: {
+                type: 'array',
+                items: {
+                  type: 'object', required: ['port', 'protocol'], additionalProperties: false,
+                  properties: { port: { type: 'integer' }, protocol: { enum: ['TCP', 'UDP'] }, metadata: reason },
+                },
+              },
+            },
+          },
+          securityContext: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              runAsNonRoot: allowValue,
+              runAsUser: allowValues({ type: 'array', items: { type: 'integer' } }),
+              capabilities: allowValues({
+                type: 'object', additionalProperties: false,
+                properties: { add: { type: 'array', items: { type: 'string' } }, drop: { type: 'array', items: { type: 'string' } } },
+              }),
+            },
+          },
+        },
       },
     },
   },
@@ -118,10 +152,13 @@ test('the schemas reject broken objects', async () => {
   assert.notDeepEqual(await schemaErrors(pm), []);
 
   const spe = structuredClone(find(objects, 'SecurityPolicyException', 'metallb-speaker')) as KubeObject & {
-    spec: { network: { hostNetwork: { metadata: Record<string, unknown> } } };
+    spec: { network: { hostNetwork: { metadata: Record<string, unknown> } }; securityContext: Record<string, unknown> };
   };
   delete spe.spec.network.hostNetwork.metadata.description;
   assert.notDeepEqual(await schemaErrors(spe), [], 'an allowance without a reason');
+  const spe2 = structuredClone(find(objects, 'SecurityPolicyException', 'metallb-speaker')) as KubeObject & { spec: { securityContext: Record<string, unknown> } };
+  spe2.spec.securityContext.capabilities = { allowedValues: ['NET_RAW'], metadata: { description: 'the shape of the CRD is {add, drop}' } };
+  assert.notDeepEqual(await schemaErrors(spe2), [], 'capabilities.allowedValues in the wrong shape');
 
   assert.deepEqual(await schemaErrors({ apiVersion: 'example.com/v1', kind: 'Unknown', metadata: { name: 'x' } }),
     ['example.com/v1 Unknown/x: no schema known for this kind']);
