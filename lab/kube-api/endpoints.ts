@@ -5,7 +5,7 @@ import type { StatusCause } from './errors.ts';
 import { eventFromCore, eventToCore } from './events.ts';
 import type { CrdResourceType, Schema } from './crd.ts';
 import type { KubeObject, ObjectStore, ResourceType } from './store.ts';
-import { crdPrinter, defaultPrinter, namespacePrinter, servicePrinter, type Printer } from './table.ts';
+import { crdPrinter, defaultPrinter, eventPrinter, namespacePrinter, nodePrinter, servicePrinter, type Printer } from './table.ts';
 import { validateEvent } from './validation.ts';
 
 /** One served resource at one group/version. */
@@ -37,6 +37,8 @@ function printerFor(t: ResourceType): Printer {
   if (isCrdType(t)) return crdPrinter(t.printerColumns);
   if (t.group === '' && t.resource === 'services') return servicePrinter;
   if (t.group === '' && t.resource === 'namespaces') return namespacePrinter;
+  if (t.group === '' && t.resource === 'nodes') return nodePrinter;
+  if (t.group === '' && t.resource === 'events') return eventPrinter;
   return defaultPrinter;
 }
 

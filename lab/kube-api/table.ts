@@ -195,3 +195,57 @@ export function toTable(printer: Printer, items: KubeObject[], now: Date, resour
     })),
   };
 }
+
+function condition(o: KubeObject, type: string): Rec | undefined {
+  const conds = ((o.status ?? {}) as Rec).conditions;
+  return Array.isArray(conds) ? (conds as Rec[]).find((c) => c.type === type) : undefined;
+}
+
+/** kube-apiserver's Node printer: NAME STATUS ROLES AGE VERSION (+ INTERNAL-IP wide). */
+export const nodePrinter: Printer = {
+  columns: [
+    nameColumn,
+    col('Status', 'string', 'The status of the node'),
+    col('Roles', 'string', 'The roles of the node'),
+    ageColumn,
+    col('Version', 'string', 'Kubelet Version reported by the node.'),
+    col('Internal-IP', 'string', 'List of addresses reachable to the node', 1),
+  ],
+  cells: (o, now) => {
+    const ready = condition(o, 'Ready')?.status;
+    let status = ready === 'True' ? 'Ready' : ready === 'False' ? 'NotReady' : 'Unknown';
+    if (((o.spec ?? {}) as Rec).unschedulable === true) status += ',SchedulingDisabled';
+    const roles = Object.keys(o.metadata.labels ?? {})
+      .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+      .map((k) => k.slice('node-role.kubernetes.io/'.length)).filter((r) => r !== '').sort();
+    const status_ = (o.status ?? {}) as Rec;
+    const addresses = Array.isArray(status_.addresses) ? (status_.addresses as Rec[]) : [];
+    const internal = addresses.filter((a) => a.type === 'InternalIP').map((a) => String(a.address));
+    const version = ((status_.nodeInfo ?? {}) as Rec).kubeletVersion;
+    return [o.metadata.name, status, roles.length ? roles.join(',') : '<none>', age(o, now), version ?? '', internal.length ? internal.join(',') : '<none>'];
+  },
+};
+
+/** kube-apiserver's core/v1 Event printer: LAST SEEN TYPE REASON OBJECT MESSAGE. */
+export const eventPrinter: Printer = {
+  columns: [
+    col('Last Seen', 'string', 'Time when last event was observed'),
+    col('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future.'),
+    col('Reason', 'string', 'This should be a short, machine understandable string that gives the reason for this event being generated.'),
+    col('Object', 'string', 'Object this event is about.'),
+    col('Message', 'string', 'A human-readable description of the status of this operation.'),
+    { ...nameColumn, priority: 1 },
+  ],
+  cells: (o, now) => {
+    const series = (o.series ?? {}) as Rec;
+    const last = [o.lastTimestamp, series.lastObservedTime, o.eventTime, o.metadata.creationTimestamp].find((t) => typeof t === 'string' && t !== '') as string | undefined;
+    const involved = (o.involvedObject ?? {}) as Rec;
+    const t = Date.parse(last ?? '');
+    return [
+      Number.isNaN(t) ? '<unknown>' : humanDuration(now.getTime() - t),
+      o.type ?? '', o.reason ?? '',
+      `${String(involved.kind ?? '').toLowerCase()}/${String(involved.name ?? '')}`,
+      String(o.message ?? '').trim(), o.metadata.name,
+    ];
+  },
+};

@@ -38,6 +38,8 @@ export class WatchStream {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     res.on('close', () => this.close());
+    // A held request (stopAnswering) may be answered after its client went away.
+    if (res.destroyed || !res.socket || res.socket.destroyed) queueMicrotask(() => this.close());
     if (opts.bookmarkIntervalMs) {
       this.#bookmarkTimer = setInterval(() => this.#enqueue({ type: 'BOOKMARK', object: opts.bookmark(opts.currentVersion()) }, false), opts.bookmarkIntervalMs);
     }
