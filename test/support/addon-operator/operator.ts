@@ -276,6 +276,22 @@ export class AddonOperator {
     }
   }
 
+  /**
+   * A cron tick: every schedule binding with this crontab runs (a Group context with all
+   * snapshots, as for batch hooks), then the state settles. Schedule runs that change values start
+   * a ModuleRun, like Event runs.
+   */
+  async tick(crontab: string): Promise<void> {
+    for (const hook of this.#hooks) {
+      const bindings = hook.schedule.filter((s) => s.crontab === crontab);
+      if (bindings.length === 0) continue;
+      const before = this.values();
+      await this.#runHook(hook, [this.#groupContext(hook, bindings[bindings.length - 1]!.name)]);
+      if (!jsonEqual(before, this.values())) await this.#moduleRun();
+    }
+    await this.settle();
+  }
+
   /** Changes the user settings (a ModuleConfig edit): validated, then a ModuleRun. */
   async setConfigValues(configValues: JsonObject): Promise<void> {
     this.#schemas.config.validate(this.#schemas.config.withDefaults(configValues), 'config values');
