@@ -118,3 +118,30 @@ describe('addon-operator imitation: metrics and helm', () => {
     assert.deepEqual(threeWay(old, next, live), { data: { a: '9', b: null } });
   });
 });
+
+describe('addon-operator imitation: operator pod', () => {
+  it('keeps its state directory across runs and wipes it on restart; the hooks run there', async () => {
+    const { writeFileSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { AddonOperator, ensureHooksExecutable } = await import('../support/addon-operator/index.ts');
+    const op = await AddonOperator.start({ store: clusterFromYaml(), executable: ensureHooksExecutable() });
+    try {
+      writeFileSync(join(op.stateDir, 'marker'), 'x');
+      await op.settle();
+      assert.deepEqual(readdirSync(op.stateDir).includes('marker'), true);
+      const runs = op.runs.length;
+      await op.restart();
+      assert.equal(readdirSync(op.stateDir).includes('marker'), false);
+      assert.ok(op.runs.length > runs, 'the module started again');
+      // Every run got the Group/lifecycle contexts addon-operator renders for batch hooks.
+      for (const r of op.runs) {
+        for (const c of r.contexts) {
+          if (c.type !== undefined) assert.deepEqual(Object.keys(c), ['binding', 'groupName', 'snapshots', 'type']);
+          else assert.ok(['onStartup', 'beforeHelm', 'afterHelm'].includes(String(c.binding)));
+        }
+      }
+    } finally {
+      op.dispose();
+    }
+  });
+});

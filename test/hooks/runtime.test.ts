@@ -186,3 +186,27 @@ describe('hooks executable (batch protocol)', () => {
     assert.match(bad.stderr.toString(), /METRICS_PATH is not set/);
   });
 });
+
+describe('hook runtime: state directory', () => {
+  it('writes only on commit, atomically, per hook and key; a corrupt file reads as absent', async () => {
+    const { openState } = await import('../../hooks/lib/state.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'metallb-state-'));
+    try {
+      const logs: string[] = [];
+      const log = { info: () => {}, warn: (m: string) => { logs.push(m); } };
+      const s = openState(dir, 'l2-services', log);
+      s.write('recent-writes', { 'default/web': ['192.0.2.1'] });
+      assert.deepEqual(s.read('recent-writes'), { 'default/web': ['192.0.2.1'] }, 'a run reads its own writes');
+      assert.equal(openState(dir, 'l2-services', log).read('recent-writes'), undefined, 'nothing on disk before commit');
+      s.commit();
+      assert.deepEqual(openState(dir, 'l2-services', log).read('recent-writes'), { 'default/web': ['192.0.2.1'] });
+      assert.equal(openState(dir, 'other-hook', log).read('recent-writes'), undefined, 'per hook');
+      writeFileSync(join(dir, 'metallb-hooks.l2-services.recent-writes.json'), '{broken');
+      assert.equal(openState(dir, 'l2-services', log).read('recent-writes'), undefined);
+      assert.deepEqual(logs, ['state file unreadable, ignored']);
+      assert.throws(() => s.write('../escape', 1), /invalid state key/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
