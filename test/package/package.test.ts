@@ -132,3 +132,92 @@ test('the chart version is the package version', () => {
   const pkgJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   assert.equal(/^version:\s*(\S+)$/m.exec(chart)?.[1], pkgJson.version);
 });
+
+const DOC_CLUSTER = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: default}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: frontend-1, labels: {node-role.kubernetes.io/loadbalancer: "", kubernetes.io/hostname: frontend-1}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: frontend-2, labels: {node-role.kubernetes.io/loadbalancer: "", kubernetes.io/hostname: frontend-2}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: frontend-3, labels: {node-role.kubernetes.io/loadbalancer: "", kubernetes.io/hostname: frontend-3}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: worker-1, labels: {node-role.kubernetes.io/worker: "", kubernetes.io/hostname: worker-1}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: router-1, labels: {node-role.deckhouse.io/metallb: "", kubernetes.io/hostname: router-1}}
+---
+apiVersion: network.deckhouse.io/v1alpha1
+kind: MetalLoadBalancerClass
+metadata: {name: ingress}
+spec:
+  type: L2
+  addressPool: [192.168.2.100-192.168.2.150]
+  nodeSelector: {node-role.kubernetes.io/loadbalancer: ""}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: nginx-deployment
+  namespace: default
+  annotations: {network.deckhouse.io/l2-load-balancer-external-ips-count: "3"}
+spec:
+  type: LoadBalancer
+  loadBalancerClass: ingress
+  ports: [{port: 80, protocol: TCP, targetPort: 80}]
+`;
+
+/** The configuration example's BGP settings (addresses are data only). */
+const BGP_SETTINGS = {
+  bgpPeers: [{ 'peer-address': '172.18.18.10', 'peer-asn': 64601, 'my-asn': 64600, 'hold-time': '3s' }],
+  addressPools: [{ name: 'mypool', protocol: 'bgp', addresses: ['192.168.219.100-192.168.219.200'] }],
+  speaker: { nodeSelector: { 'node-role.deckhouse.io/metallb': '' } },
+};
+
+async function nodesOfSpeakerFromPackage(configValues: Record<string, unknown>): Promise<string[]> {
+  const { AddonOperator, clusterFromYaml } = await import('../support/addon-operator/index.ts');
+  const { nodeMatchesAffinity } = await import('../templates/policy.ts');
+  const { globalValues } = await import('../templates/chart.ts');
+  const store = clusterFromYaml(DOC_CLUSTER);
+  // The imitated cluster serves no DaemonSets: keep what the last helm step rendered.
+  let rendered: KubeObject[] = [];
+  const op = await AddonOperator.start({
+    store,
+    executable: join(pkg, 'hooks', 'metallb-hooks'),
+    moduleDir: pkg,
+    configValues: configValues as never,
+    helm: (values) => {
+      rendered = renderChart({ global: globalValues(), metallb: values }, pkg);
+      return rendered as never;
+    },
+    now: () => new Date('2026-01-01T00:00:00Z'),
+  });
+  try {
+    const ds = find(rendered, 'DaemonSet', 'metallb-speaker') as unknown as {
+      spec: { template: { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } } } } };
+    };
+    const terms = ds.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    return store.list(store.resolve('Node', '')!).items
+      .filter((n) => nodeMatchesAffinity((n.metadata as { labels?: Record<string, string> }).labels ?? {}, terms))
+      .map((n) => (n.metadata as { name: string }).name)
+      .sort();
+  } finally {
+    op.dispose();
+  }
+}
+
+test('the documentation example through the packaged hooks and chart: the speaker runs exactly on the labelled nodes; BGP adds node-role.deckhouse.io/metallb', async () => {
+  assert.deepEqual(await nodesOfSpeakerFromPackage({}), ['frontend-1', 'frontend-2', 'frontend-3']);
+  assert.deepEqual(await nodesOfSpeakerFromPackage(BGP_SETTINGS), ['frontend-1', 'frontend-2', 'frontend-3', 'router-1']);
+});
