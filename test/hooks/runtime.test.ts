@@ -86,7 +86,7 @@ describe('hook runtime: collectors', () => {
 
   it('skips a snapshot item whose projection fails, logs it and counts it in a metric', async () => {
     const r = await runHandler(sample, { snapshots: { nodes: [{ name: 'n1' }, 'garbage', { name: 'n2' }] }, values: { internal: {} } });
-    assert.deepEqual((r.values[0] as { value: { classes: { name: string }[] } }).value.classes.map((c) => c.name), ['n1', 'n2']);
+    assert.deepEqual((r.values[0] as unknown as { value: { classes: { name: string }[] } }).value.classes.map((c) => c.name), ['n1', 'n2']);
     assert.ok(r.logs.some((l) => l.msg === 'snapshot item skipped: unexpected shape' && l.binding === 'nodes'));
     assert.deepEqual(r.metrics.at(-1), { name: SKIPPED_METRIC, action: 'set', value: 1, labels: { binding: 'nodes' } });
   });
