@@ -450,6 +450,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function parseBody(body: string, contentType: string): unknown {
+  if (contentType.includes('protobuf') || contentType.includes('cbor')) {
+    // kubectl's typed-client commands (`create configmap`, `create secret`...) send protobuf.
+    throw new StatusError(415, 'UnsupportedMediaType', `the embedded API (lab/kube-api) speaks JSON only, not ${contentType}: use kubectl apply -f`);
+  }
   try {
     if (contentType.includes('yaml')) return yaml.load(body);
     return JSON.parse(body);
