@@ -8,16 +8,18 @@ import { startMetricsServer } from './metrics/server.ts';
 import { desiredFromStatic, loadStaticConfig } from './static/adapter.ts';
 import { VERSION } from './version.ts';
 import { runCaptureWorker } from './l2/capture-worker.ts';
+import type { Registry } from 'prom-client';
+import { SpeakerBgp, bfdStarter } from './bgp/index.ts';
 
 const USAGE = 'usage: metallb-speaker [--config FILE] [--version]';
 
 /**
- * Hook point for the BGP engine (BGP engineers): return an engine that takes whole desired states
- * (`set`) and stops on shutdown. Until it exists, a `bgp` section is logged and ignored.
+ * The BGP engine (images/speaker/src/bgp): takes whole desired states (`set`), answers with
+ * sessions and UPDATEs, and stops on shutdown. Metrics go to the speaker's registry; peers that
+ * ask for BFD get a real BFD session (images/speaker/src/bfd) once their BGP session is up.
  */
-function createBgpEngine(log: pino.Logger): BgpEngineHook | undefined {
-  void log;
-  return undefined;
+function createBgpEngine(log: pino.Logger, registry: Registry): BgpEngineHook {
+  return new SpeakerBgp({ logger: log, registry, startBfd: bfdStarter() });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -39,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = pino({ base: { component: 'speaker' }, level: process.env.LOG_LEVEL ?? 'info' });
   const metrics = new SpeakerMetrics();
-  const bgp = createBgpEngine(log.child({ component: 'bgp' }));
+  const bgp = createBgpEngine(log.child({ component: 'bgp' }), metrics.registry);
   const speaker = new Speaker({ log, metrics, ...(bgp ? { bgp } : {}) });
   let stopAdapter: () => void = () => undefined;
   let metricsAddr = { address: '127.0.0.1', port: 4231 };
