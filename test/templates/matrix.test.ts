@@ -120,7 +120,9 @@ test('the DaemonSet: hostNetwork, one node at a time, probes, downward API, moun
   assert.deepEqual(speaker.ports, [{ name: 'membership', containerPort: 4230, protocol: 'UDP' }]);
   const secretMount = speaker.volumeMounts?.find((m) => m.mountPath === '/etc/metallb/secrets');
   assert.equal(secretMount?.readOnly, true);
-  assert.equal(pod.volumes.find((v) => v.name === secretMount?.name)?.secret?.secretName, 'speaker-secrets');
+  const secretVolume = pod.volumes.find((v) => v.name === secretMount?.name)?.secret as { secretName: string; defaultMode: number } | undefined;
+  assert.equal(secretVolume?.secretName, 'speaker-secrets');
+  assert.equal(secretVolume?.defaultMode, 0o400, 'secret files readable by their owner only');
 
   const proxy = pod.containers.find((c) => c.name === 'kube-rbac-proxy');
   assert.ok(proxy);
