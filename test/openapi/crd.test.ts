@@ -99,3 +99,29 @@ describe('MetalLoadBalancerClass CRD', () => {
     assert.deepEqual(missing, []);
   });
 });
+
+describe('Russian documentation files', () => {
+  // Deckhouse renders docs from doc-ru-*.yaml: every described field has its Russian description.
+  const pairs: [string, string, (d: Record<string, unknown>) => unknown][] = [
+    ['openapi/config-values.yaml', 'openapi/doc-ru-config-values.yaml', (d) => d],
+    ['crds/metalloadbalancerclasses.yaml', 'crds/doc-ru-metalloadbalancerclasses.yaml', (d) => (d.spec as { versions: { schema: { openAPIV3Schema: unknown } }[] }).versions[0]!.schema.openAPIV3Schema],
+  ];
+  for (const [en, ru, root] of pairs) {
+    it(`${ru} describes every field of ${en}`, () => {
+      const missing: string[] = [];
+      const walk = (a: Record<string, unknown>, b: Record<string, unknown> | undefined, path: string): void => {
+        if (typeof a.description === 'string' && typeof b?.description !== 'string') missing.push(path || '(root)');
+        for (const key of ['properties'] as const) {
+          for (const [k, v] of Object.entries((a[key] ?? {}) as Record<string, Record<string, unknown>>)) {
+            walk(v, ((b?.[key] ?? {}) as Record<string, Record<string, unknown>>)[k], `${path}.${k}`);
+          }
+        }
+        for (const key of ['items', 'additionalProperties'] as const) {
+          if (a[key] && typeof a[key] === 'object') walk(a[key] as Record<string, unknown>, b?.[key] as Record<string, unknown> | undefined, `${path}${key === 'items' ? '[]' : '{}'}`);
+        }
+      };
+      walk(root(readYamlFile(join(repoRoot, en))) as Record<string, unknown>, root(readYamlFile(join(repoRoot, ru))) as Record<string, unknown>, '');
+      assert.deepEqual(missing, []);
+    });
+  }
+});
