@@ -5,7 +5,8 @@
 //                    ├─ gobgp 192.0.2.3                     AS 64514 (gobgpd as a router)
 //                    ├─ n1   192.0.2.11  2001:db8:0:1::11  AS 4200000011 (our speaker, GR on)
 //                    ├─ n2   192.0.2.12  2001:db8:0:1::12  AS 64602      (our speaker, hold 3 s)
-//                    └─ n3   192.0.2.13                     AS 64512      (our speaker, iBGP, MD5)
+//                    ├─ n3   192.0.2.13                     AS 64512      (our speaker, iBGP, MD5)
+//                    └─ n4   192.0.2.14                     AS 64604      (metallb-speaker --config)
 //
 // Every speaker is the real engine in its own process (speaker-proc.ts). The raw bytes each
 // router sends are captured and decoded, and saved under the codec's testdata/ when missing.
@@ -39,6 +40,8 @@ router bgp 64512
  neighbor 192.0.2.13 remote-as 64512
  neighbor 192.0.2.13 timers 3 9
  neighbor 192.0.2.13 password ${MD5_KEY}
+ neighbor 192.0.2.14 remote-as 64604
+ neighbor 192.0.2.14 timers 3 9
  neighbor 2001:db8:0:1::11 remote-as 4200000011
  neighbor 2001:db8:0:1::11 timers 3 9
  neighbor 2001:db8:0:1::12 remote-as 64602
@@ -50,6 +53,8 @@ router bgp 64512
   neighbor 192.0.2.12 route-map DENY-ALL out
   neighbor 192.0.2.13 activate
   neighbor 192.0.2.13 route-map DENY-ALL out
+  neighbor 192.0.2.14 activate
+  neighbor 192.0.2.14 route-map DENY-ALL out
   maximum-paths 16
   maximum-paths ibgp 16
  exit-address-family
@@ -152,6 +157,7 @@ describe('BGP interop with FRR, BIRD and GoBGP', { timeout: 240_000 }, () => {
       ['n1', ['192.0.2.11/24', '2001:db8:0:1::11/64']],
       ['n2', ['192.0.2.12/24', '2001:db8:0:1::12/64']],
       ['n3', ['192.0.2.13/24']],
+      ['n4', ['192.0.2.14/24']],
     ];
     for (const [h, addrs] of hosts) lab.addHost(h, 'sw', { addrs });
     lab.exec('frr', 'sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
@@ -250,6 +256,32 @@ describe('BGP interop with FRR, BIRD and GoBGP', { timeout: 240_000 }, () => {
       const p = frr.paths(VIP4).find((x) => x.peer?.peerId === '192.0.2.11');
       return p && !p.stale;
     });
+  });
+
+  test('the speaker binary with a static config (DESIGN §2.1) announces to FRR, exports metrics and withdraws on SIGTERM', async () => {
+    const cfg = join(lab.workDir, 'n4.yaml');
+    writeFileSync(cfg, [
+      'node: n4',
+      'bgp:',
+      '  peers:',
+      '    - {address: 192.0.2.1, asn: 64512, myASN: 64604, holdTime: 9s}',
+      '  advertisements:',
+      '    - {prefixes: [198.51.100.40/32], communities: ["64604:40"]}',
+      '',
+    ].join('\n'));
+    const proc = lab.spawn('n4', process.execPath, ['--import', 'tsx', join(repo, 'images/speaker/src/main.ts'), '--config', cfg], { name: 'n4-metallb-speaker' });
+    const p = await waitUntil('FRR path from the speaker binary', 30000, () => frr.paths('198.51.100.40/32').find((x) => x.peer?.peerId === '192.0.2.14'));
+    assert.equal(p.community?.string, '64604:40');
+    assert.equal(p.aspath?.string, '64604');
+    const metrics = await waitUntil('metrics with the session up', 10000, () => {
+      const r = lab.exec('n4', 'curl', ['-sf', 'http://127.0.0.1:4231/metrics']);
+      return r.stdout.includes('metallb_bgp_session_up{peer="192.0.2.1"} 1') && r.stdout;
+    });
+    assert.match(metrics, /metallb_bgp_announced_prefixes_total\{peer="192.0.2.1"\} 1/);
+    assert.match(metrics, /metallb_bgp_pending_prefixes_total\{peer="192.0.2.1"\} 0/);
+    assert.match(metrics, /metallb_bgp_updates_total\{peer="192.0.2.1"\} [1-9]/);
+    await proc.stop('SIGTERM');
+    await waitUntil('FRR forgot the route', 5000, () => frr.paths('198.51.100.40/32').length === 0);
   });
 
   test('what FRR, BIRD and GoBGP sent us decodes cleanly (captures kept as codec test data)', () => {
