@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { BfdState, decodeControlPacket, encodeControlPacket, type ControlPacketFields } from './packet.ts';
 
@@ -33,6 +35,29 @@ describe('BFD control packet codec', () => {
     assert.equal(r.packet.desiredMinTxUs, 300_000);
     assert.equal(r.packet.requiredMinEchoRxUs, 50_000);
     assert.equal(r.packet.poll, false);
+  });
+
+  it('decodes packets captured from FRR 8.4 bfdd', () => {
+    const captured = new Map(readFileSync(join(import.meta.dirname, 'testdata', 'frr-8.4-bfdd.txt'), 'utf8')
+      .split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(' ') as [string, string]));
+    const get = (name: string): ReturnType<typeof decodeControlPacket> => decodeControlPacket(Buffer.from(captured.get(name) ?? '', 'hex'));
+    const down = get('down-slow');
+    assert.ok(down.ok);
+    assert.deepEqual([down.packet.state, down.packet.yourDiscriminator, down.packet.desiredMinTxUs, down.packet.detectMult],
+      [BfdState.Down, 0, 1_000_000, 3], 'Down with no discriminator of ours yet, 1 s while not Up');
+    const poll = get('up-poll');
+    assert.ok(poll.ok);
+    assert.deepEqual([poll.packet.state, poll.packet.poll, poll.packet.final, poll.packet.desiredMinTxUs], [BfdState.Up, true, false, 300_000]);
+    const final = get('up-final');
+    assert.ok(final.ok && final.packet.final && !final.packet.poll);
+    const signaled = get('down-neighbor-signaled');
+    assert.ok(signaled.ok);
+    assert.deepEqual([signaled.packet.state, signaled.packet.diagnostic], [BfdState.Down, 3]);
+    for (const hex of captured.values()) {
+      const r = decodeControlPacket(Buffer.from(hex, 'hex'));
+      assert.ok(r.ok);
+      assert.equal(encodeControlPacket(r.packet).toString('hex'), hex, 'our encoder gives the same bytes');
+    }
   });
 
   it('encodes every field and flag where the RFC puts it', () => {
