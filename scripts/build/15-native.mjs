@@ -3,17 +3,23 @@
 //
 // node-gyp is the one bundled with npm; `--nodedir` points at the headers installed with Node
 // (<prefix>/include/node), so nothing is downloaded. Skipped when the .node file is newer than
-// every source. See images/speaker/src/native/README.md for where the speaker looks for it.
+// every source. The result is also copied to dist/speaker/, next to the bundle (main.cjs), where
+// the bundled speaker looks for it. See images/speaker/src/native/README.md ("Path contract").
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export default async function buildNative({ root }) {
   const dir = join(root, 'images', 'speaker', 'src', 'native');
   const out = join(dir, 'build', 'Release', 'metallb_native.node');
   const sources = readdirSync(dir).filter((f) => /\.(c|h|gyp)$/.test(f)).map((f) => join(dir, f));
-  if (existsSync(out) && sources.every((s) => statSync(s).mtimeMs <= statSync(out).mtimeMs)) return;
+  if (!existsSync(out) || sources.some((s) => statSync(s).mtimeMs > statSync(out).mtimeMs)) compile(dir, out);
+  const dist = join(root, 'dist', 'speaker');
+  mkdirSync(dist, { recursive: true });
+  copyFileSync(out, join(dist, 'metallb_native.node'));
+}
 
+function compile(dir, out) {
   const prefix = dirname(dirname(process.execPath));
   if (!existsSync(join(prefix, 'include', 'node', 'node_api.h'))) {
     throw new Error(`native shim: Node headers not found under ${prefix}/include/node (install the nodejs headers)`);
