@@ -221,3 +221,20 @@ test('the documentation example through the packaged hooks and chart: the speake
   assert.deepEqual(await nodesOfSpeakerFromPackage({}), ['frontend-1', 'frontend-2', 'frontend-3']);
   assert.deepEqual(await nodesOfSpeakerFromPackage(BGP_SETTINGS), ['frontend-1', 'frontend-2', 'frontend-3', 'router-1']);
 });
+
+test('the Dockerfile copies every source the speaker bundle is built from', async () => {
+  const { build } = await import('esbuild');
+  const dockerfile = readFileSync(join(repoRoot, 'images', 'speaker', 'Dockerfile'), 'utf8');
+  const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => (m[1] as string).split(/\s+/));
+  const inputs = new Set<string>();
+  for (const entry of ['main.ts', join('l2', 'capture-worker-main.ts')]) {
+    const r = await build({
+      entryPoints: [join(repoRoot, 'images', 'speaker', 'src', entry)], bundle: true, platform: 'node', target: 'node20',
+      format: 'cjs', external: ['cap', '*.node'], write: false, metafile: true, logLevel: 'silent',
+      define: { 'import.meta.url': '__bundleUrl' },
+    });
+    for (const f of Object.keys(r.metafile.inputs)) inputs.add(f);
+  }
+  const missing = [...inputs].filter((f) => !f.startsWith('node_modules/') && !copied.some((c) => c.endsWith('/') ? f.startsWith(c) : f === c));
+  assert.deepEqual(missing, [], `sources outside the Dockerfile's COPY lines (${copied.join(' ')})`);
+});
