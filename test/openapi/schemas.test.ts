@@ -34,6 +34,22 @@ function checkCases(kind: 'config' | 'values', cases: Cases, pick: (c: Case) => 
 describe('config-values.yaml (ModuleConfig settings v2)', () => {
   checkCases('config', configCases, (c) => c.settings);
 
+  it('has a negative case for every field of the schema', () => {
+    const paths: string[] = [];
+    const walk = (node: SchemaNode, path: string): void => {
+      for (const [k, v] of Object.entries((node.properties ?? {}) as Record<string, SchemaNode>)) {
+        const p = path ? `${path}.${k}` : k;
+        paths.push(p);
+        walk(v, p);
+        if (v.items && typeof v.items === 'object') walk(v.items as SchemaNode, `${p}[0]`);
+      }
+    };
+    walk(readYamlFile(join(repoRoot, 'openapi/config-values.yaml')), '');
+    const covered = configCases.negative.map((c) => c.field ?? '');
+    const uncovered = paths.filter((p) => !covered.some((f) => f === p || f.startsWith(`${p}.`) || f.startsWith(`${p}[`)));
+    assert.deepEqual(uncovered, []);
+  });
+
   it('declares settings version 2', () => {
     assert.equal(readYamlFile(join(repoRoot, 'openapi/config-values.yaml'))['x-config-version'], 2);
   });
