@@ -1,18 +1,21 @@
-// The embedded Kubernetes API (lab/kube-api/) as the lab runs it: a process in the `api` namespace
-// listening on the scenario's API address inside the switch network, so that speakers in node
-// namespaces reach it as pods reach a real API server. The lab itself (operator loop, kubectl
-// run by the user) lives in the host's namespace and reaches the same API through a Unix socket
-// (a file, visible from every network namespace):
+// The embedded Kubernetes API (lab/kube-api/) as the lab runs it. The API server runs inside the
+// lab's own process on 127.0.0.1, over the same object store as the addon-operator imitation (so
+// hooks read and write exactly what the API serves), and the user's kubectl uses its kubeconfig
+// directly. Speakers in node namespaces reach it at the scenario's API address inside the switch
+// network, as pods reach a real API server, through a forwarder in the `api` namespace and a Unix
+// socket (a file, visible from every network namespace):
 //
-//   host: 127.0.0.1:<port> --(in-process forwarder)--> <work>/api.sock
-//   api ns: forward.ts listens on <work>/api.sock --> <api address>:6443 (the API)
+//   speaker (node ns) --TLS--> 192.0.2.2:6443 forward.ts (api ns; certificate for 192.0.2.2 from
+//   the API's CA) --TLS over <work>/api.sock--> in-process pipe --> 127.0.0.1:<port> the API
 //
-// Nothing is added to the host's interfaces. The API's certificate is valid for both addresses.
-import { readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+// Nothing is added to the host's interfaces.
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { NsProcess } from '../test/support/netns.ts';
+import { KubeApiServer } from './kube-api/server.ts';
+import type { ObjectStore } from './kube-api/store.ts';
+import { makeServerTls } from './kube-api/tls.ts';
 import { KubeClient } from './kube-client.ts';
 import { parseEndpoint, startForwarder } from './forward.ts';
 import { labScript, type Topology } from './topology.ts';
@@ -22,12 +25,13 @@ export const API_PORT = 6443;
 
 /** The running embedded API and how to reach it. */
 export interface LabApi {
+  server: KubeApiServer;
   /** Kubeconfig file for clients in the host namespace (kubectl, the operator loop). */
   hostKubeconfigPath: string;
   /** Kubeconfig text for clients inside node namespaces (the speakers). */
   nodeKubeconfig: string;
   client: KubeClient;
-  process: NsProcess;
+  forwarder: NsProcess;
   stop(): Promise<void>;
 }
 
@@ -38,37 +42,47 @@ export function withServer(kubeconfig: string, server: string): string {
   return JSON.stringify(doc, null, 2);
 }
 
-/** Starts the embedded API in the topology's `api` namespace and the bridge to the host. */
-export async function startLabApi(topo: Topology): Promise<LabApi> {
+/** Starts the embedded API over `store` and makes it reachable at the scenario's API address. */
+export async function startLabApi(topo: Topology, store?: ObjectStore): Promise<LabApi> {
   const lab = topo.netns;
   const apiAddress = topo.scenario.network.api;
   const dir = join(lab.workDir, 'kube-api');
-  const nodeKubeconfigPath = join(dir, 'kubeconfig');
-  const proc = lab.spawn('api', ...spawnArgs('api-server.ts', ['--host', apiAddress, '--port', String(API_PORT), '--dir', dir]), { name: 'kube-api' });
-  await proc.waitFor('kube-api ready', 60_000);
-  const nodeKubeconfig = readFileSync(nodeKubeconfigPath, 'utf8');
+  mkdirSync(dir, { recursive: true });
+  const server = await KubeApiServer.start({ dir, host: '127.0.0.1', port: 0, ...(store ? { store } : {}) });
+  const port = Number(new URL(server.url).port);
+
+  // A certificate for the in-switch address, issued by the API's own CA (which clients trust).
+  const nodeTlsDir = join(lab.workDir, 'kube-api-switch');
+  mkdirSync(nodeTlsDir, { recursive: true });
+  for (const f of ['ca.crt', 'ca.key']) copyFileSync(join(dir, f), join(nodeTlsDir, f));
+  makeServerTls(nodeTlsDir, [apiAddress]);
 
   const sock = join(lab.workDir, 'api.sock');
-  const fwd = lab.spawn('api', ...spawnArgs('forward.ts', ['--listen', `unix:${sock}`, '--connect', `tcp:${apiAddress}:${API_PORT}`]), { name: 'api-forward' });
-  await fwd.waitFor('forward ready', 30_000);
-  const local = await startForwarder(parseEndpoint('tcp:127.0.0.1:0'), parseEndpoint(`unix:${sock}`));
-  const port = (local.server.address() as AddressInfo).port;
-  const hostKubeconfigPath = join(lab.workDir, 'kubeconfig');
-  writeFileSync(hostKubeconfigPath, withServer(nodeKubeconfig, `https://127.0.0.1:${port}`), { mode: 0o600 });
+  const local = await startForwarder(parseEndpoint(`unix:${sock}`), parseEndpoint(`tcp:127.0.0.1:${port}`));
+  const { cmd, args } = labScript('forward.ts');
+  const forwarder = lab.spawn('api', cmd, [...args,
+    '--listen', `tcp:${apiAddress}:${API_PORT}`, '--connect', `unix:${sock}`,
+    '--tls-cert', join(nodeTlsDir, 'server.crt'), '--tls-key', join(nodeTlsDir, 'server.key'),
+    '--tls-ca', join(dir, 'ca.crt'), '--tls-verify-host', '127.0.0.1',
+  ], { name: 'api-forward' });
+  try {
+    await forwarder.waitFor('forward ready', 30_000);
+  } catch (err) {
+    await local.close();
+    await server.close();
+    throw err;
+  }
+  const hostKubeconfigPath = server.kubeconfigPath;
   return {
+    server,
     hostKubeconfigPath,
-    nodeKubeconfig,
+    nodeKubeconfig: withServer(readFileSync(hostKubeconfigPath, 'utf8'), `https://${apiAddress}:${API_PORT}`),
     client: new KubeClient(hostKubeconfigPath),
-    process: proc,
+    forwarder,
     async stop() {
+      await forwarder.stop();
       await local.close();
-      await fwd.stop();
-      await proc.stop();
+      await server.close();
     },
   };
-}
-
-function spawnArgs(script: string, extra: string[]): [string, string[]] {
-  const { cmd, args } = labScript(script);
-  return [cmd, [...args, ...extra]];
 }

@@ -1,17 +1,31 @@
 // A byte pipe between two endpoints (TCP host:port or a Unix socket path), used to reach the
 // embedded API across network namespaces without touching the host's interfaces: a Unix socket is a
-// file, visible from every network namespace. TLS passes through untouched.
+// file, visible from every network namespace.
 //
-//   node --import tsx lab/forward.ts --listen tcp:192.0.2.2:6443 --connect unix:/tmp/x/api.sock
+//   node --import tsx lab/forward.ts --listen tcp:192.0.2.2:6443 --connect unix:/tmp/x/api.sock \
+//        [--tls-cert C --tls-key K --tls-ca CA --tls-verify-host 127.0.0.1]
 //
-// prints `forward ready` once listening.
+// prints `forward ready` once listening. With the --tls-* options the forwarder terminates TLS
+// with its own certificate (valid for the address it listens on, issued by the API's CA) and opens
+// a new TLS connection to the API, verifying it against CA for --tls-verify-host: clients then see
+// a certificate for the address they dialled. Without them TLS passes through untouched.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
+import { checkServerIdentity, connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import { readFileSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
 /** `tcp:HOST:PORT` or `unix:PATH`. */
 export type Endpoint = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
+
+/** TLS re-termination: the listening side's certificate, and how to verify the upstream. */
+export interface ForwardTls {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+  /** Name or address the upstream certificate must be valid for. */
+  verifyHost: string;
+}
 
 /** Parses `tcp:HOST:PORT` (IPv6 host in brackets) or `unix:PATH`. */
 export function parseEndpoint(s: string): Endpoint {
@@ -28,17 +42,26 @@ export interface Forwarder {
   close(): Promise<void>;
 }
 
+function dial(connect: Endpoint, tls: ForwardTls | undefined): Socket {
+  const raw = connect.kind === 'unix' ? createConnection({ path: connect.path }) : createConnection({ host: connect.host, port: connect.port });
+  if (!tls) return raw;
+  return tlsConnect({ socket: raw, ca: tls.caPem, checkServerIdentity: (_host, cert) => checkServerIdentity(tls.verifyHost, cert) });
+}
+
 /** Listens on `listen` and pipes every connection to a new connection to `connect`. */
-export function startForwarder(listen: Endpoint, connect: Endpoint): Promise<Forwarder> {
+export function startForwarder(listen: Endpoint, connect: Endpoint, tls?: ForwardTls): Promise<Forwarder> {
   const open = new Set<Socket>();
-  const server = createServer((inbound) => {
-    const outbound = connect.kind === 'unix' ? createConnection({ path: connect.path }) : createConnection({ host: connect.host, port: connect.port });
+  const onConnection = (inbound: Socket): void => {
+    const outbound = dial(connect, tls);
     open.add(inbound).add(outbound);
     inbound.pipe(outbound).pipe(inbound);
     const close = (): void => { inbound.destroy(); outbound.destroy(); open.delete(inbound); open.delete(outbound); };
     inbound.on('error', close).on('close', close);
     outbound.on('error', close).on('close', close);
-  });
+  };
+  const server: Server = tls
+    ? createTlsServer({ cert: tls.certPem, key: tls.keyPem }, onConnection)
+    : createServer(onConnection);
   const handle: Forwarder = {
     server,
     close: () => new Promise<void>((resolve) => {
@@ -56,12 +79,23 @@ export function startForwarder(listen: Endpoint, connect: Endpoint): Promise<For
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { listen: { type: 'string' }, connect: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      listen: { type: 'string' }, connect: { type: 'string' },
+      'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-ca': { type: 'string' }, 'tls-verify-host': { type: 'string' },
+    },
+  });
   if (!values.listen || !values.connect) {
-    process.stderr.write('usage: forward.ts --listen tcp:HOST:PORT|unix:PATH --connect tcp:HOST:PORT|unix:PATH\n');
+    process.stderr.write('usage: forward.ts --listen tcp:HOST:PORT|unix:PATH --connect tcp:HOST:PORT|unix:PATH [--tls-cert C --tls-key K --tls-ca CA --tls-verify-host H]\n');
     process.exit(2);
   }
-  await startForwarder(parseEndpoint(values.listen), parseEndpoint(values.connect));
-  process.stdout.write(`forward ready ${values.listen} -> ${values.connect}\n`);
+  const tls = values['tls-cert'] && values['tls-key'] && values['tls-ca'] ? {
+    certPem: readFileSync(values['tls-cert'], 'utf8'),
+    keyPem: readFileSync(values['tls-key'], 'utf8'),
+    caPem: readFileSync(values['tls-ca'], 'utf8'),
+    verifyHost: values['tls-verify-host'] ?? '127.0.0.1',
+  } : undefined;
+  await startForwarder(parseEndpoint(values.listen), parseEndpoint(values.connect), tls);
+  process.stdout.write(`forward ready ${values.listen} -> ${values.connect}${tls ? ' (TLS re-terminated)' : ''}\n`);
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
 }

@@ -1,6 +1,6 @@
 // Renders the module's chart (templates/) with the real helm binary, as Deckhouse does after the
 // hooks ran: `helm template` with the module's values under `metallb` and Deckhouse's globals.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,24 @@ export async function renderModule(metallbValues: Record<string, unknown>, globa
     writeFileSync(file, yaml.dump({ global, metallb: metallbValues }));
     const { stdout } = await promisify(execFile)(toolPath('helm'), ['template', 'metallb', repoRoot, '--namespace', 'd8-metallb', '-f', file], { maxBuffer: 64 << 20 })
       .catch((err: Error & { stderr?: string }) => { throw new Error(`helm template failed: ${err.stderr ?? err.message}`, { cause: err }); });
+    return yaml.loadAll(stdout).filter((d): d is KubeObject => d !== null && typeof d === 'object');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `renderModule`, synchronously (the addon-operator imitation's helm step is synchronous). */
+export function renderModuleSync(metallbValues: Record<string, unknown>, global = labGlobalValues()): KubeObject[] {
+  const dir = mkdtempSync(join(tmpdir(), 'mlbl-helm-'));
+  try {
+    const file = join(dir, 'values.yaml');
+    writeFileSync(file, yaml.dump({ global, metallb: metallbValues }));
+    let stdout: string;
+    try {
+      stdout = execFileSync(toolPath('helm'), ['template', 'metallb', repoRoot, '--namespace', 'd8-metallb', '-f', file], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      throw new Error(`helm template failed: ${String((err as { stderr?: string }).stderr ?? err)}`, { cause: err });
+    }
     return yaml.loadAll(stdout).filter((d): d is KubeObject => d !== null && typeof d === 'object');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,9 +3,10 @@
 //
 //   kubelet + node controller   Node objects for the scenario's nodes (labels, InternalIP, Ready)
 //   endpointslice controller    an EndpointSlice per Service: every running node has a pod
-//   addon-operator              the real hooks executable over the API's objects (a `HookEngine`),
-//                               its writes applied back to the API, then the chart rendered by real
-//                               helm from the resulting values and applied (kinds the API serves)
+//   addon-operator              the real hooks executable run by the addon-operator imitation over
+//                               the store the API serves (lab/module-runtime.ts): hooks read and
+//                               write the API's objects, values changes render the chart with real
+//                               helm and apply it (the kinds the embedded API serves)
 //   DaemonSet controller+kubelet the speaker started in each node namespace the rendered DaemonSet
 //                               schedules to, with its argv/env/volumes (lab/pod-spec.ts,
 //                               lab/pod-runner.ts) plus KUBECONFIG for the embedded API
@@ -16,61 +17,33 @@
 import { createHash } from 'node:crypto';
 import type { NsProcess } from '../test/support/netns.ts';
 import type { KubeClient } from './kube-client.ts';
-import { renderModule } from './helm.ts';
+import type { ModuleRuntime, ModuleValues } from './module-runtime.ts';
 import type { ProxiedService } from './kube-proxy.ts';
-import { startPod, type PodRunnerOptions } from './pod-runner.ts';
+import { extraFileHostPath, startPod, type PodRunnerOptions } from './pod-runner.ts';
+import { staticSpeakerConfig } from './static-speaker.ts';
+import { writeFileSync } from 'node:fs';
 import { daemonSetNodes, podLaunch, PodSpecError, type PodLaunch, type SchedNode } from './pod-spec.ts';
 import type { KubeObject } from './scenario.ts';
 import type { Topology } from './topology.ts';
-
-/** The module's values (`metallb`: settings plus `internal`). */
-export type ModuleValues = Record<string, unknown>;
-
-/** A change the hooks made to the cluster, to be written to the API. */
-export type ObjectWrite =
-  | { type: 'apply'; object: KubeObject }
-  | { type: 'status'; object: KubeObject }
-  | { type: 'delete'; object: KubeObject };
-
-/** What one settled run of the module's hooks produced. */
-export interface HookResult {
-  values: ModuleValues;
-  writes: ObjectWrite[];
-}
-
-/**
- * Runs the module's hooks the way addon-operator does (seam: the addon-operator imitation of
- * test/support/addon-operator/ running the real hooks executable).
- */
-export interface HookEngine {
-  /** What runs the hooks, for the demo's "what is real" list. */
-  readonly description: string;
-  /** Runs the hooks over `objects` with `values` until they settle. */
-  converge(objects: KubeObject[], values: ModuleValues): Promise<HookResult>;
-}
-
-/** Kinds the hooks bind to, read from the API before every hooks run. */
-export const HOOK_INPUT_KINDS: readonly { apiVersion: string; kind: string; namespace?: string }[] = [
-  { apiVersion: 'v1', kind: 'Namespace' },
-  { apiVersion: 'v1', kind: 'Node' },
-  { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'v1', kind: 'Secret', namespace: 'd8-metallb' },
-  { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
-  { apiVersion: 'network.deckhouse.io/v1alpha1', kind: 'MetalLoadBalancerClass' },
-  { apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig' },
-];
 
 /** Options of the operator loop. */
 export interface OperatorLoopOptions {
   client: KubeClient;
   topology: Topology;
-  hooks: HookEngine;
+  /** The module's hooks and helm (the addon-operator imitation over the API's store). */
+  module: ModuleRuntime;
   /** Kubeconfig text the speakers use (the API's address inside the switch network). */
   speakerKubeconfig: string;
   /** Image path -> local build, for the speaker container (see lab/pod-runner.ts). */
   imagePaths: Record<string, string>;
   /** Container of the DaemonSet to run (default `speaker`). */
   container?: string;
+  /**
+   * `kubernetes` (default): the speakers run as the DaemonSet says and watch the API themselves. A
+   * build whose speaker has no Kubernetes mode yet switches the loop to `static`: the same pods
+   * with `--config`, fed by the lab from the API's objects (lab/static-speaker.ts).
+   */
+  speakerMode?: SpeakerMode;
   /** Tick of the loop (default 250 ms). */
   intervalMs?: number;
   log?: (line: string) => void;
@@ -82,29 +55,31 @@ interface PodState {
   hash: string;
   proc: NsProcess;
   restarts: number;
+  /** Earliest restart after an exit (the kubelet's CrashLoopBackOff, shortened). */
+  retryAt: number;
+  /** The static configuration it runs with, in static mode. */
+  staticConfig: string | undefined;
 }
 
+/** How the speakers learn what to announce. */
+export type SpeakerMode = 'kubernetes' | 'static';
+
 const SPEAKER_KUBECONFIG = '/etc/metallb/lab/kubeconfig';
+const STATIC_CONFIG = '/etc/metallb/lab/static.yaml';
+/** What a speaker build without the Kubernetes adapter says when started without --config. */
+const STATIC_ONLY_BUILD = /Kubernetes mode is not available/;
 
 function hashOf(v: unknown): string {
   return createHash('sha256').update(JSON.stringify(v, (_k, x: unknown) => (Buffer.isBuffer(x) ? x.toString('base64') : x))).digest('hex');
 }
 
-/** What a hooks run reads of an object: everything but bookkeeping that changes on every write. */
-function inputView(o: KubeObject): unknown {
-  const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...meta } = o.metadata as Record<string, unknown>;
-  return { ...o, metadata: meta };
-}
-
 /** The lab's operator loop; `start()` once, `stop()` at the end. */
 export class OperatorLoop {
   readonly #o: Required<Omit<OperatorLoopOptions, 'log'>> & { log: (line: string) => void };
-  #values: ModuleValues = {};
-  #inputHash = '';
-  #valuesHash = '';
-  #daemonSet: KubeObject | undefined;
-  #rendered: KubeObject[] = [];
+  #renderedLogged: readonly KubeObject[] = [];
   #pods = new Map<string, PodState>();
+  #restarts = new Map<string, number>();
+  #speakerMode: SpeakerMode;
   #proxyHash = new Map<string, string>();
   #sliceHash = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
@@ -114,17 +89,27 @@ export class OperatorLoop {
   lastError: Error | undefined;
 
   constructor(opts: OperatorLoopOptions) {
-    this.#o = { container: 'speaker', intervalMs: 250, log: () => {}, ...opts };
+    this.#o = { container: 'speaker', intervalMs: 250, log: () => {}, speakerMode: 'kubernetes', ...opts };
+    this.#speakerMode = this.#o.speakerMode;
   }
 
   /** The values the hooks produced last. */
   get values(): ModuleValues {
-    return this.#values;
+    return this.#o.module.values();
   }
 
   /** Objects helm rendered last. */
   get rendered(): readonly KubeObject[] {
-    return this.#rendered;
+    return this.#o.module.rendered();
+  }
+
+  #daemonSet(): KubeObject | undefined {
+    return this.rendered.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'metallb-speaker');
+  }
+
+  /** How the speakers are fed now (see `OperatorLoopOptions.speakerMode`). */
+  get speakerMode(): SpeakerMode {
+    return this.#speakerMode;
   }
 
   /** Running speaker processes by node. */
@@ -136,7 +121,6 @@ export class OperatorLoop {
   async start(): Promise<void> {
     const { client, topology } = this.#o;
     const s = topology.scenario;
-    this.#values = { ...structuredClone(s.moduleConfig.settings) };
     for (const ns of ['default', 'd8-metallb']) await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     for (const n of s.nodes) {
       await client.apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...n.labels } } });
@@ -149,6 +133,8 @@ export class OperatorLoop {
     if (await client.resource(mc.apiVersion, mc.kind)) await client.apply(mc);
     else this.#o.log('ModuleConfig is not served by the API: settings go to the hooks from the scenario only');
     for (const o of s.objects) await client.apply(o);
+    await this.#syncEndpointSlices();
+    await this.#o.module.start();
     await this.reconcile();
     const tick = (): void => {
       if (this.#stopped) return;
@@ -166,56 +152,20 @@ export class OperatorLoop {
   /** One pass of every role. Throws the first failure (the next tick retries). */
   async reconcile(): Promise<void> {
     await this.#syncEndpointSlices();
-    await this.#runHooks();
-    await this.#renderAndApply();
+    await this.#o.module.settle();
+    await this.#logRender();
     await this.#syncSpeakers();
     await this.#syncProxies();
     this.lastError = undefined;
   }
 
-  async #listInputs(): Promise<KubeObject[]> {
-    const out: KubeObject[] = [];
-    for (const k of HOOK_INPUT_KINDS) {
-      if (!(await this.#o.client.resource(k.apiVersion, k.kind))) continue;
-      out.push(...await this.#o.client.list(k.apiVersion, k.kind, k.namespace));
-    }
-    return out;
-  }
-
-  async #runHooks(): Promise<void> {
-    const objects = await this.#listInputs();
-    const h = hashOf(objects.map(inputView));
-    if (h === this.#inputHash) return;
-    const { values, writes } = await this.#o.hooks.converge(objects, this.#values);
-    for (const w of writes) await this.#write(w);
-    this.#values = values;
-    // Our own writes change the input; the next tick runs the hooks once more and they settle.
-    this.#inputHash = writes.length === 0 ? h : '';
-  }
-
-  async #write(w: ObjectWrite): Promise<void> {
-    const { client } = this.#o;
-    const o = w.object;
-    const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-    if (w.type === 'status') await client.patchStatus(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name, o.status ?? {});
-    else if (w.type === 'delete') await client.delete(o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name);
-    else await client.apply(o);
-    this.#o.log(`hooks: ${w.type} ${what}`);
-  }
-
-  async #renderAndApply(): Promise<void> {
-    const h = hashOf(this.#values);
-    if (h === this.#valuesHash) return;
-    const objects = await renderModule(this.#values);
+  async #logRender(): Promise<void> {
+    const objects = this.rendered;
+    if (objects === this.#renderedLogged) return;
+    this.#renderedLogged = objects;
     const skipped: string[] = [];
-    for (const o of objects) {
-      if (await this.#o.client.resource(o.apiVersion, o.kind)) await this.#o.client.apply(o);
-      else skipped.push(`${o.kind}/${o.metadata.name}`);
-    }
-    this.#rendered = objects;
-    this.#daemonSet = objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'metallb-speaker');
-    this.#valuesHash = h;
-    this.#o.log(`helm: rendered ${objects.length} objects, applied ${objects.length - skipped.length}` +
+    for (const o of objects) if (!(await this.#o.client.resource(o.apiVersion, o.kind))) skipped.push(`${o.kind}/${o.metadata.name}`);
+    this.#o.log(`helm: rendered ${objects.length} objects` +
       (skipped.length > 0 ? `; kept in the lab (kind not served by the embedded API): ${skipped.join(', ')}` : ''));
   }
 
@@ -223,19 +173,27 @@ export class OperatorLoop {
     return this.#o.topology.scenario.nodes.map((n) => ({ name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...n.labels }, address: n.address }));
   }
 
+  /** A pod is restarted when its spec or the speaker mode changes (not when its static config does). */
+  #podHash(launch: PodLaunch): string {
+    return hashOf({ launch, mode: this.#speakerMode });
+  }
+
   async #syncSpeakers(): Promise<void> {
     const { topology, client } = this.#o;
-    const ds = this.#daemonSet;
+    const ds = this.#daemonSet();
     const wanted = new Map<string, PodLaunch>();
+    const speakerNodes: SchedNode[] = [];
     if (ds) {
       const namespace = ds.metadata.namespace ?? 'default';
       const sources = {
         configMaps: await client.list('v1', 'ConfigMap', namespace),
         secrets: await client.list('v1', 'Secret', namespace),
       };
-      for (const name of daemonSetNodes(ds, this.#schedNodes())) {
+      const nodes = this.#schedNodes();
+      for (const name of daemonSetNodes(ds, nodes)) {
+        const node = nodes.find((n) => n.name === name)!;
+        speakerNodes.push(node);
         if (topology.isStopped(name)) continue;
-        const node = this.#schedNodes().find((n) => n.name === name)!;
         try {
           wanted.set(name, podLaunch(ds, node, sources, this.#o.container));
         } catch (err) {
@@ -244,25 +202,55 @@ export class OperatorLoop {
         }
       }
     }
+    const now = Date.now();
     for (const [node, pod] of this.#pods) {
       const want = wanted.get(node);
       const exited = pod.proc.child.exitCode !== null || pod.proc.child.signalCode !== null;
-      if (want && hashOf(want) === pod.hash && !exited) continue;
-      if (exited && !topology.isStopped(node)) this.#o.log(`kubelet ${node}: speaker exited (${String(pod.proc.child.exitCode ?? pod.proc.child.signalCode)}); last output:\n${pod.proc.output().slice(-1500)}`);
+      if (want && this.#podHash(want) === pod.hash && !exited) continue;
+      if (exited && want && now < pod.retryAt) continue; // CrashLoopBackOff
+      if (exited && !topology.isStopped(node)) {
+        const out = pod.proc.output();
+        if (this.#speakerMode === 'kubernetes' && STATIC_ONLY_BUILD.test(out)) {
+          this.#speakerMode = 'static';
+          this.#o.log('speaker: this build has no Kubernetes mode; the lab now feeds each speaker a static configuration computed from the API (lab/static-speaker.ts)');
+        } else if (pod.restarts < 3) {
+          this.#o.log(`kubelet ${node}: speaker exited (${String(pod.proc.child.exitCode ?? pod.proc.child.signalCode)}); last output:\n${out.slice(-1500)}`);
+        }
+      }
       await pod.proc.stop('SIGTERM', 5000);
       this.#pods.delete(node);
+      if (exited && want) this.#restarts.set(node, pod.restarts + 1);
       if (!want) this.#o.log(`kubelet ${node}: speaker stopped (no longer scheduled here)`);
     }
+    const staticInputs = this.#speakerMode === 'static' ? {
+      classes: await client.list('network.deckhouse.io/v1alpha1', 'MetalLoadBalancerClass'),
+      services: await client.list('v1', 'Service'),
+      endpointSlices: await client.list('discovery.k8s.io/v1', 'EndpointSlice'),
+    } : undefined;
     for (const [node, launch] of wanted) {
-      if (this.#pods.has(node)) continue;
+      const running = this.#pods.get(node);
+      const staticConfig = staticInputs ? staticSpeakerConfig({ launch, speakerNodes, ...staticInputs }) : undefined;
+      if (running) {
+        const exited = running.proc.child.exitCode !== null || running.proc.child.signalCode !== null;
+        if (!exited && staticConfig !== undefined && staticConfig !== running.staticConfig) {
+          // Rewritten in place (bind-mounted file), then SIGHUP: the speaker reloads it.
+          writeFileSync(extraFileHostPath(topology.netns, running.launch, STATIC_CONFIG), staticConfig);
+          running.proc.kill('SIGHUP');
+          running.staticConfig = staticConfig;
+          this.#o.log(`kubelet ${node}: static configuration updated (SIGHUP)`);
+        }
+        continue;
+      }
       const opts: PodRunnerOptions = {
         imagePaths: this.#o.imagePaths,
-        extraFiles: { [SPEAKER_KUBECONFIG]: this.#o.speakerKubeconfig },
+        extraFiles: { [SPEAKER_KUBECONFIG]: this.#o.speakerKubeconfig, ...(staticConfig !== undefined ? { [STATIC_CONFIG]: staticConfig } : {}) },
         extraEnv: { KUBECONFIG: SPEAKER_KUBECONFIG },
       };
-      const proc = startPod(topology.netns, launch, opts);
-      this.#pods.set(node, { launch, hash: hashOf(launch), proc, restarts: 0 });
-      this.#o.log(`kubelet ${node}: started ${launch.podName} (${launch.argv.join(' ')})` + (launch.ignored.length ? `; not honoured: ${launch.ignored.join(', ')}` : ''));
+      const started = staticConfig !== undefined ? { ...launch, argv: [...launch.argv, '--config', STATIC_CONFIG] } : launch;
+      const proc = startPod(topology.netns, started, opts);
+      const restarts = this.#restarts.get(node) ?? 0;
+      this.#pods.set(node, { launch, hash: this.#podHash(launch), proc, restarts, retryAt: Date.now() + Math.min(10_000, 500 * 2 ** restarts), staticConfig });
+      if (restarts < 3) this.#o.log(`kubelet ${node}: started ${launch.podName} (${started.argv.join(' ')})` + (launch.ignored.length ? `; not honoured: ${launch.ignored.join(', ')}` : ''));
     }
   }
 

@@ -66,6 +66,14 @@ export function sandboxScript(podDir: string, binds: Bind[], argv: string[], env
   return lines.join('\n');
 }
 
+/**
+ * Where the lab keeps an extra file of a pod on the host. The file is bind-mounted, so rewriting it
+ * in place (same inode, e.g. `writeFileSync`) changes what the pod sees.
+ */
+export function extraFileHostPath(lab: NetnsLab, launch: PodLaunch, target: string): string {
+  return join(lab.workDir, 'pods', launch.podName, 'extra', target.replace(/^\/+/, '').replace(/\//g, '_'));
+}
+
 /** Materialises the pod's volumes under `podDir` and starts its container in node `launch.node`. */
 export function startPod(lab: NetnsLab, launch: PodLaunch, opts: PodRunnerOptions): NsProcess {
   const podDir = join(lab.workDir, 'pods', launch.podName);
@@ -82,7 +90,7 @@ export function startPod(lab: NetnsLab, launch: PodLaunch, opts: PodRunnerOption
     binds.push({ source: dir, target: m.mountPath });
   }
   for (const [target, content] of Object.entries(opts.extraFiles ?? {})) {
-    const file = join(podDir, 'extra', target.replace(/^\/+/, '').replace(/\//g, '_'));
+    const file = extraFileHostPath(lab, launch, target);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, content, { mode: 0o600 });
     binds.push({ source: file, target });

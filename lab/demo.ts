@@ -1,0 +1,205 @@
+// `make demo`: the README example end to end on this machine, in network namespaces.
+//
+//   node --import tsx lab/demo.ts [--scenario lab/scenarios/l2-demo.yaml] [--keep]
+//
+// Builds the topology, starts the embedded Kubernetes API and the operator loop (real hooks
+// executable, real helm, real speakers), shows the real `kubectl get svc`, a request to every
+// Service IP from the client, then powers off the node holding one IP and shows that IP answering
+// from another node after the measured failover time while the other IPs never stopped.
+// --keep leaves everything running until Ctrl-C (try kubectl with the printed kubeconfig).
+// Ctrl-C or an error at any point removes every namespace and process it made.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { repoRoot, toolPath } from '../test/support/tools.ts';
+import { startLabApi, type LabApi } from './cluster-api.ts';
+import { analyseFailover, parseProbeOutput, type FailoverReport } from './failover.ts';
+import { addonOperatorRuntime, type ModuleRuntime } from './module-runtime.ts';
+import { ObjectStore } from './kube-api/store.ts';
+import { OperatorLoop } from './operator-loop.ts';
+import { loadScenario, type KubeObject } from './scenario.ts';
+import { labScript, Topology } from './topology.ts';
+
+/**
+ * Builds the speaker image's file tree (scripts/image-tree.mjs: the bundle, its addons and node, as
+ * the Dockerfile assembles them) and returns the image paths the speaker container uses, mapped to
+ * that tree.
+ */
+export async function speakerImagePaths(outDir: string): Promise<Record<string, string>> {
+  await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts', 'image-tree.mjs'), '--out', outDir])
+    .catch((err: Error & { stderr?: string }) => { throw new Error(`speaker image tree: ${err.stderr ?? err.message}`, { cause: err }); });
+  return { '/opt/metallb-speaker': join(outDir, 'opt', 'metallb-speaker'), '/usr/bin/node': join(outDir, 'usr', 'bin', 'node') };
+}
+
+const say = (s: string): void => { process.stdout.write(`${s}\n`); };
+const step = (s: string): void => say(`\n\x1b[1m== ${s}\x1b[0m`);
+
+/** Polls `check` every 100 ms until it returns a value; throws `what` after `timeoutMs`. */
+export async function waitUntil<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+}
+
+/** The running lab: topology, API and operator loop. `close()` tears everything down. */
+export interface Lab {
+  topo: Topology;
+  api: LabApi;
+  loop: OperatorLoop;
+  /** Runs the real kubectl against the lab's API (async: the API bridge lives in this process). */
+  kubectl(args: string[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts topology, API and operator loop for a scenario. */
+export async function startLab(scenarioPath: string, prefix: string, log: (l: string) => void): Promise<Lab> {
+  const scenario = loadScenario(scenarioPath);
+  const topo = await Topology.up(scenario, prefix);
+  let api: LabApi | undefined;
+  let loop: OperatorLoop | undefined;
+  let module: ModuleRuntime | undefined;
+  const close = async (): Promise<void> => {
+    await loop?.stop().catch(() => {});
+    module?.stop();
+    await api?.stop().catch(() => {});
+    await topo.down();
+  };
+  try {
+    // One store: the API serves it and the addon-operator imitation watches and writes it.
+    const store = new ObjectStore({ requireNamespaces: true });
+    api = await startLabApi(topo, store);
+    module = addonOperatorRuntime(store, scenario.moduleConfig.settings);
+    log(`hooks: ${module.description}`);
+    loop = new OperatorLoop({
+      client: api.client, topology: topo, module, speakerKubeconfig: api.nodeKubeconfig,
+      imagePaths: await speakerImagePaths(join(topo.netns.workDir, 'image-speaker')), log,
+    });
+    await loop.start();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  const kubeconfig = api.hostKubeconfigPath;
+  return {
+    topo, api, loop,
+    kubectl: async (args) => {
+      const r = await promisify(execFile)(toolPath('kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' })
+        .catch((err: Error & { stderr?: string }) => { throw new Error(`kubectl ${args.join(' ')}: ${err.stderr ?? err.message}`, { cause: err }); });
+      return r.stdout;
+    },
+    close,
+  };
+}
+
+/** The IPs in a Service's status, in index order. */
+export function ingressIPs(svc: KubeObject | undefined): string[] {
+  const ingress = (svc?.status as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)?.loadBalancer?.ingress ?? [];
+  return ingress.flatMap((i) => (i.ip ? [i.ip] : []));
+}
+
+/** How the client probes during a failover. */
+export interface ProbeOptions {
+  intervalMs: number;
+  /** A request without an answer within this time counts as a failure. */
+  timeoutMs: number;
+}
+
+/** Stops the node holding `ip` while the probe runs; returns what the client saw. */
+export async function failover(lab: Lab, ips: string[], ip: string, port: number, probeOpts: ProbeOptions = { intervalMs: 10, timeoutMs: 150 }): Promise<FailoverReport & { oldNode: string; summary: string }> {
+  const { topo } = lab;
+  const first = await topo.httpGet(ip, port);
+  if (first.status !== 200) throw new Error(`${ip}:${port} does not answer before the failover`);
+  const { cmd, args } = labScript('probe.ts');
+  const probe = topo.netns.spawn('client', cmd, [...args, '--interval', String(probeOpts.intervalMs), '--timeout', String(probeOpts.timeoutMs), ...ips.map((i) => `${i}:${port}`)], { name: 'probe' });
+  try {
+    await probe.waitFor('probe ready', 30_000);
+    await waitUntil('the probe to see every IP', 10_000, async () => (ips.every((i) => probe.output().includes(`"target":"${i}:${port}","ok":true`)) ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    const t0 = Date.now();
+    await topo.stopNode(first.node);
+    const lost = `${ip}:${port}`;
+    await waitUntil(`${ip} to answer from another node`, 30_000, async () => (analyseFailover(parseProbeOutput(probe.output()), t0, lost, first.node).failoverMs !== undefined ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1000));
+    await probe.stop('SIGTERM', 2000);
+    const out = probe.output();
+    return { ...analyseFailover(parseProbeOutput(out), t0, lost, first.node), oldNode: first.node, summary: out.split('\n').find((l) => l.startsWith('{"summary"')) ?? '' };
+  } finally {
+    await probe.stop('SIGKILL', 0);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { scenario: { type: 'string' }, keep: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } } });
+  const scenarioPath = values.scenario ?? join(repoRoot, 'lab/scenarios/l2-demo.yaml');
+  if (process.getuid?.() !== 0) throw new Error('the demo builds network namespaces: run it as root');
+  const port = 8000;
+  step('What runs here');
+  say('  hooks      the real hooks executable hooks/metallb-hooks, run as addon-operator runs it');
+  say('  templates  templates/ rendered by the real helm, objects applied to the API');
+  say('  speakers   dist/speaker/main.cjs started from the rendered DaemonSet in each selected node namespace');
+  say('  kubectl    the real kubectl');
+  say('  API        an embedded, in-memory Kubernetes API (lab/kube-api: no kube-apiserver binary here)');
+  say('  network    namespaces mlbl-*: a switch, a client, the nodes; kube-proxy stand-in = nftables DNAT');
+  step('Starting the lab (topology, API, operator loop)');
+  const lab = await startLab(scenarioPath, 'mlbl-', (l) => { if (values.verbose || /failed|exited|not started|kept in the lab|no Kubernetes mode/.test(l)) say(`  [loop] ${l}`); });
+  let exitCode = 0;
+  try {
+    const svcName = 'nginx-deployment';
+    const ips = await waitUntil(`Service ${svcName} to get 3 IPs`, 60_000, async () => {
+      const got = ingressIPs(await lab.api.client.get('v1', 'Service', 'default', svcName));
+      return got.length >= 3 ? got : undefined;
+    });
+    step('kubectl get svc');
+    say((await lab.kubectl(['get', 'svc', svcName])).trimEnd());
+    step('kubectl get metalloadbalancerclasses');
+    say((await lab.kubectl(['get', 'metalloadbalancerclasses'])).trimEnd());
+    step('Requests from the client');
+    for (const ip of ips) {
+      const r = await waitUntil(`${ip}:${port} to answer`, 30_000, async () => { const x = await lab.topo.httpGet(ip, port, 1); return x.status === 200 ? x : undefined; });
+      const macs = await lab.topo.arpResponders(ip, 1);
+      say(`  curl http://${ip}:${port}/  ->  ${r.status}  (served by ${r.node}; ARP answered by ${macs.map((m) => `${m} = ${lab.topo.nodeByMac(m)?.name ?? '?'}`).join(', ')})`);
+    }
+    const lostIp = ips[1]!;
+    step(`Failover: powering off the node that holds ${lostIp}`);
+    const f = await failover(lab, ips, lostIp, port);
+    say(`  ${f.oldNode} is off (processes killed, link down)`);
+    say(`  ${lostIp} answered again from ${f.newNode ?? '?'} after ${f.failoverMs} ms (client probing every 10 ms)`);
+    for (const [target, evs] of Object.entries(f.others)) {
+      say(`  ${target}: ${evs.length === 0 ? 'never stopped answering, same node' : `interrupted: ${JSON.stringify(evs)}`}`);
+    }
+    if (f.summary) say(`  probe totals ${f.summary}`);
+    step('kubectl get svc (the IPs stay; only their announcing node changed)');
+    say((await lab.kubectl(['get', 'svc', svcName])).trimEnd());
+    if (values.keep) {
+      step('The lab keeps running; Ctrl-C removes it');
+      say(`  kubectl --kubeconfig ${lab.api.hostKubeconfigPath} get svc,metalloadbalancerclasses`);
+      say(`  ip netns exec mlbl-client curl http://${ips[0]}:${port}/`);
+      await new Promise(() => {});
+    }
+  } catch (err) {
+    exitCode = 1;
+    say(`\ndemo failed: ${(err as Error).message}`);
+  } finally {
+    step('Cleaning up');
+    await lab.close();
+    say('  namespaces and processes removed');
+  }
+  process.exitCode = exitCode;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: Error) => {
+    process.stderr.write(`demo failed: ${err.stack ?? err.message}\n`);
+    process.exitCode = 1;
+  });
+}

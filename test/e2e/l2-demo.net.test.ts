@@ -1,0 +1,71 @@
+// The README example end to end, as `make demo` runs it, with its outcome asserted: the real hooks
+// executable (through the addon-operator imitation) over the embedded API, the chart rendered by
+// real helm, speakers started from the rendered DaemonSet in node namespaces, real ARP and HTTP
+// from the client, the real kubectl. Acceptance cases (reference/peers.md §6.7): ML2-01, ML2-02,
+// ML2-03, ML2-04, L2-01, L2-04; T-04 is measured by the demo, not asserted here.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { failover, ingressIPs, startLab, waitUntil, type Lab } from '../../lab/demo.ts';
+import { repoRoot } from '../support/tools.ts';
+import { listNamespaces } from '../support/netns.ts';
+
+const PREFIX = 'mlbl-e-';
+const PORT = 8000;
+const expectedIPs = ['198.51.100.100', '198.51.100.101', '198.51.100.102'];
+
+describe('L2 demo end to end', { timeout: 240_000 }, () => {
+  let lab: Lab;
+  const log: string[] = [];
+  before(async () => {
+    lab = await startLab(join(repoRoot, 'lab/scenarios/l2-demo.yaml'), PREFIX, (l) => log.push(l));
+  });
+  after(async () => {
+    await lab?.close();
+    if (process.env.LAB_LOG) process.stdout.write(log.join('\n'));
+  });
+
+  it('ML2-01: the Service gets 3 IPs from the class pool, shown by the real kubectl', async () => {
+    const ips = await waitUntil('3 IPs in the Service status', 60_000, async () => {
+      const got = ingressIPs(await lab.api.client.get('v1', 'Service', 'default', 'nginx-deployment'));
+      return got.length >= 3 ? got : undefined;
+    });
+    assert.deepEqual(ips, expectedIPs);
+    assert.match(await lab.kubectl(['get', 'svc', 'nginx-deployment']), /198\.51\.100\.100,198\.51\.100\.101,198\.51\.100\.102/);
+  });
+
+  it('L2-04: speakers run exactly on the nodes the rendered DaemonSet selects', () => {
+    assert.deepEqual([...lab.loop.speakers().keys()].sort(), ['node1', 'node2', 'node3']);
+  });
+
+  it('ML2-02/ML2-03/L2-01: each IP answers HTTP 200 from the client and exactly one MAC answers its ARP, three distinct nodes', async () => {
+    const owners = new Map<string, string>();
+    for (const ip of expectedIPs) {
+      const r = await waitUntil(`${ip} to answer`, 60_000, async () => { const x = await lab.topo.httpGet(ip, PORT, 1); return x.status === 200 ? x : undefined; });
+      assert.equal(r.status, 200);
+      const macs = await lab.topo.arpResponders(ip, 2);
+      assert.ok(macs.length >= 1, `${ip}: ARP answered`);
+      assert.equal(new Set(macs).size, 1, `${ip}: one MAC only, got ${macs.join(', ')}`);
+      const node = lab.topo.nodeByMac(macs[0]!)?.name;
+      assert.equal(node, r.node, `${ip}: the node answering ARP serves HTTP`);
+      owners.set(ip, node!);
+    }
+    assert.equal(new Set(owners.values()).size, 3, `three distinct nodes: ${JSON.stringify([...owners])}`);
+    assert.ok(![...owners.values()].includes('node4'), 'node4 is not in the class');
+  });
+
+  it('ML2-04: powering off the node of one IP moves only that IP; the others never stop', async () => {
+    const lost = expectedIPs[1]!;
+    // Generous probe timeout: on a loaded CI machine a slow answer must not read as an interruption.
+    const f = await failover(lab, expectedIPs, lost, PORT, { intervalMs: 20, timeoutMs: 1000 });
+    assert.ok(f.failoverMs !== undefined, `${lost} answered again`);
+    assert.ok(f.newNode && f.newNode !== f.oldNode && ['node1', 'node2', 'node3'].includes(f.newNode), `moved to another class node, got ${f.newNode}`);
+    for (const [target, evs] of Object.entries(f.others)) assert.deepEqual(evs, [], `${target} never stopped and never moved`);
+    assert.deepEqual(ingressIPs(await lab.api.client.get('v1', 'Service', 'default', 'nginx-deployment')), expectedIPs, 'the Service keeps its IPs');
+  });
+
+  it('leaves no namespace behind', async () => {
+    await lab.close();
+    assert.deepEqual(listNamespaces().filter((n) => n.startsWith(PREFIX)), []);
+  });
+});
