@@ -151,3 +151,17 @@ test('kubectl delete removes a Service; a class with a finalizer waits for it', 
   await ok('patch', 'metalloadbalancerclass', 'ingress', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
   assert.match((await kubectl('get', 'metalloadbalancerclass', 'ingress')).stderr, /NotFound/);
 });
+
+test('kubectl get nodes and events print kube-apiserver columns', async () => {
+  const file = join(dir, 'node.yaml');
+  writeFileSync(file, JSON.stringify({
+    apiVersion: 'v1', kind: 'List', items: [
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node1', labels: { 'node-role.kubernetes.io/loadbalancer': '' } }, status: { conditions: [{ type: 'Ready', status: 'True' }], nodeInfo: { kubeletVersion: 'v1.32.0' } } },
+      { apiVersion: 'v1', kind: 'Event', metadata: { name: 'nginx.1', namespace: 'demo' }, involvedObject: { kind: 'Service', name: 'nginx', namespace: 'demo' }, reason: 'IPAllocated', message: 'assigned 192.0.2.100', type: 'Normal' },
+    ],
+  }));
+  await ok('apply', '-f', file);
+  assert.deepEqual(table(await ok('get', 'nodes')).map((r) => [r.NAME, r.STATUS, r.ROLES, r.VERSION]), [['node1', 'Ready', 'loadbalancer', 'v1.32.0']]);
+  const ev = table(await ok('-n', 'demo', 'get', 'events'))[0]!;
+  assert.deepEqual([ev.TYPE, ev.REASON, ev.OBJECT, ev.MESSAGE], ['Normal', 'IPAllocated', 'service/nginx', 'assigned 192.0.2.100']);
+});
