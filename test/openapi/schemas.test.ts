@@ -34,7 +34,7 @@ function checkCases(kind: 'config' | 'values', cases: Cases, pick: (c: Case) => 
 describe('config-values.yaml (ModuleConfig settings v2)', () => {
   checkCases('config', configCases, (c) => c.settings);
 
-  it('has a negative case for every field of the schema', () => {
+  it('has a negative and a positive case for every field of the schema', () => {
     const paths: string[] = [];
     const walk = (node: SchemaNode, path: string): void => {
       for (const [k, v] of Object.entries((node.properties ?? {}) as Record<string, SchemaNode>)) {
@@ -48,6 +48,20 @@ describe('config-values.yaml (ModuleConfig settings v2)', () => {
     const covered = configCases.negative.map((c) => c.field ?? '');
     const uncovered = paths.filter((p) => !covered.some((f) => f === p || f.startsWith(`${p}.`) || f.startsWith(`${p}[`)));
     assert.deepEqual(uncovered, []);
+    // And a positive case sets every field.
+    const present = new Set<string>();
+    const collect = (v: unknown, path: string): void => {
+      if (Array.isArray(v)) v.forEach((x) => collect(x, `${path}[0]`));
+      else if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          const p = path ? `${path}.${k}` : k;
+          present.add(p);
+          collect(x, p);
+        }
+      }
+    };
+    for (const c of configCases.positive) collect(c.settings, '');
+    assert.deepEqual(paths.filter((p) => !present.has(p)), []);
   });
 
   it('declares settings version 2', () => {
