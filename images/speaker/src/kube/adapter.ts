@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { Logger } from 'pino';
 import {
-  CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, makeInformer, type Informer,
+  CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, ListWatch, makeInformer, Watch, type Informer,
   type KubernetesObject, type V1ConfigMap, type V1EndpointSlice, type V1Node, type V1Service,
 } from '@kubernetes/client-node';
 import { parseDuration } from '../../../../lib/duration.ts';
@@ -56,7 +56,11 @@ export async function startKubeAdapter(opts: KubeAdapterOptions): Promise<KubeAd
   const nodes = makeInformer<V1Node>(kc, '/api/v1/nodes', () => core.listNode());
   const services = makeInformer<V1Service>(kc, '/api/v1/services', () => core.listServiceForAllNamespaces());
   const slices = makeInformer<V1EndpointSlice>(kc, '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces());
-  const configmaps = makeInformer<V1ConfigMap>(kc, `/api/v1/namespaces/${NAMESPACE}/configmaps`, () => core.listNamespacedConfigMap({ namespace: NAMESPACE }));
+  // Only its own ConfigMap: the speaker's Role grants configmaps by resourceNames, which covers list
+  // and watch only when they carry this field selector (templates/speaker/rbac-for-us.yaml).
+  const oneConfigMap = `metadata.name=${CONFIGMAP}`;
+  const configmaps = new ListWatch<V1ConfigMap>(`/api/v1/namespaces/${NAMESPACE}/configmaps`, new Watch(kc),
+    () => core.listNamespacedConfigMap({ namespace: NAMESPACE, fieldSelector: oneConfigMap }), false, undefined, oneConfigMap);
   const classes = makeInformer<KubernetesObject>(kc, `/apis/${CLASS_GROUP}/${CLASS_VERSION}/${CLASS_PLURAL}`,
     () => custom.listClusterCustomObject({ group: CLASS_GROUP, version: CLASS_VERSION, plural: CLASS_PLURAL }) as Promise<{ items: KubernetesObject[] }>);
 
