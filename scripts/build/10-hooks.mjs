@@ -4,7 +4,7 @@
 // needs no Node.js in Deckhouse's hook chroot, only the libraries `ldd` lists (libstdc++ among them).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -44,6 +44,10 @@ export default async function buildHooks({ root }) {
     useCodeCache: true,
   }));
   quiet(process.execPath, ['--experimental-sea-config', seaConfig]);
+  // A Node built without SEA support (e.g. Debian's nodejs, a launcher for libnode.so) lacks the fuse.
+  if (!readFileSync(process.execPath).includes(`${SEA_FUSE}:0`)) {
+    throw new Error(`${process.execPath} cannot make single executable applications (no ${SEA_FUSE}); use an official Node.js 20 build`);
+  }
   const target = join(root, 'hooks', 'metallb-hooks');
   const tmp = `${target}.tmp-${process.pid}`;
   copyFileSync(process.execPath, tmp);
