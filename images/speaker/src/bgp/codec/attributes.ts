@@ -290,7 +290,8 @@ export function decodeAttributes(buf: Buffer, ctx: CodecContext): DecodedAttribu
     }
     try {
       if (!decodeKnown(typeCode, value, ctx, attributes, as4)) {
-        (attributes.other ??= []).push({ flags, typeCode, value: Buffer.from(value) } satisfies RawAttribute);
+        // The Extended Length bit describes this encoding only; the encoder sets it when needed.
+        (attributes.other ??= []).push({ flags: flags & ~AttrFlag.EXTENDED_LENGTH, typeCode, value: Buffer.from(value) } satisfies RawAttribute);
       }
     } catch (e) {
       if (!(e instanceof BgpError) || e.handling === 'session-reset') throw e;
