@@ -5,6 +5,7 @@
 //   mlbn-a (speaker side)                      mlbn-b (peer side)
 //   eth0 192.0.2.11, .12 / 2001:db8:7::11  <-> eth0 192.0.2.1 / 2001:db8:7::1
 //   eth1 198.51.100.11                     <-> eth1 198.51.100.1
+//   eth2 198.18.0.2 -- mlbn-r (router) -- eth2 198.18.1.2       (one routed hop, for TTL tests)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { startFrr, type Frr } from './testdata/frr.ts';
 
 const PROBE = join(import.meta.dirname, 'testdata', 'netprobe.ts');
 
-interface ProbeEvent { event: string; code?: string; message?: string; bgpOpen?: boolean; localAddress?: string; remoteAddress?: string; greeting?: string; ttl?: number; data?: string }
+interface ProbeEvent { index?: number; event: string; code?: string; message?: string; bgpOpen?: boolean; localAddress?: string; remoteAddress?: string; greeting?: string; ttl?: number; data?: string }
 
 describe('native shim in network namespaces', { timeout: 120_000 }, () => {
   let lab: NetnsLab;
@@ -36,10 +37,11 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
     await p.waitFor('"listening"', 15_000);
     return p;
   };
-  const connect = async (opts: object): Promise<ProbeEvent> => {
-    const ev = await run('a', 'connect', JSON.stringify({ timeoutMs: 1500, ...opts }));
-    assert.equal(ev.length, 1, `one result line: ${JSON.stringify(ev)}`);
-    return ev[0]!;
+  /** Tries the connections in parallel from one probe process in mlbn-a; results in order. */
+  const connectAll = async (list: object[]): Promise<ProbeEvent[]> => {
+    const ev = await run('a', 'connect', JSON.stringify(list.map((o) => ({ timeoutMs: 1500, ...o }))));
+    assert.equal(ev.length, list.length, `one result line each: ${JSON.stringify(ev)}`);
+    return ev.sort((x, y) => (x.index ?? 0) - (y.index ?? 0));
   };
 
   before(() => {
@@ -57,6 +59,17 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
     for (const cidr of ['192.0.2.1/24', '2001:db8:7::1/64']) lab.addAddress('b', 'eth0', cidr);
     lab.addAddress('a', 'eth1', '198.51.100.11/24');
     lab.addAddress('b', 'eth1', '198.51.100.1/24');
+    lab.addNamespace('r');
+    for (const [h, rIf, net] of [['a', 'eth0', '198.18.0'], ['b', 'eth1', '198.18.1']] as const) {
+      lab.ip(h, ['link', 'add', 'eth2', 'type', 'veth', 'peer', 'name', rIf, 'netns', lab.ns('r')]);
+      lab.setLink(h, 'eth2', true);
+      lab.setLink('r', rIf, true);
+      lab.addAddress(h, 'eth2', `${net}.2/24`);
+      lab.addAddress('r', rIf, `${net}.1/24`);
+    }
+    lab.exec('r', 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    lab.ip('a', ['route', 'add', '198.18.1.0/24', 'via', '198.18.0.1']);
+    lab.ip('b', ['route', 'add', '198.18.0.0/24', 'via', '198.18.1.1']);
   });
   after(async () => { await lab?.cleanup(); });
 
@@ -64,14 +77,16 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
     it(`TCP-MD5 over ${family}: the right key connects, a wrong key and no key do not`, async () => {
       const l = await listen({ host: peer, port: 1790, md5Keys: [{ address: self, key: 'right-key' }] });
       try {
-        const ok = await connect({ host: peer, port: 1790, md5Key: 'right-key' });
-        assert.equal(ok.event, 'connected', JSON.stringify(ok));
-        assert.equal(ok.greeting, 'hello');
-        const wrong = await connect({ host: peer, port: 1790, md5Key: 'wrong-key' });
-        assert.deepEqual([wrong.event, wrong.code], ['error', 'ETIMEDOUT']);
-        assert.match(wrong.message ?? '', /TCP-MD5/);
-        const none = await connect({ host: peer, port: 1790 });
-        assert.deepEqual([none.event, none.code], ['error', 'ETIMEDOUT']);
+        const [ok, wrong, none] = await connectAll([
+          { host: peer, port: 1790, md5Key: 'right-key' },
+          { host: peer, port: 1790, md5Key: 'wrong-key' },
+          { host: peer, port: 1790 },
+        ]);
+        assert.equal(ok!.event, 'connected', JSON.stringify(ok));
+        assert.equal(ok!.greeting, 'hello');
+        assert.deepEqual([wrong!.event, wrong!.code], ['error', 'ETIMEDOUT']);
+        assert.match(wrong!.message ?? '', /TCP-MD5/);
+        assert.deepEqual([none!.event, none!.code], ['error', 'ETIMEDOUT']);
         // Only the signed connection reached the listener.
         assert.equal(events(l).filter((e) => e.event === 'accepted').length, 1);
       } finally {
@@ -83,9 +98,9 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
   it('TCP-MD5 prefix key on the listener (dynamic neighbours) accepts any address in the prefix', async () => {
     const l = await listen({ host: '192.0.2.1', port: 1791, md5Keys: [{ address: '192.0.2.0', prefixLength: 24, key: 'range-key' }] });
     try {
-      const ok = await connect({ host: '192.0.2.1', port: 1791, md5Key: 'range-key', localAddress: '192.0.2.12' });
-      assert.equal(ok.event, 'connected', JSON.stringify(ok));
-      assert.equal(ok.localAddress, '192.0.2.12', 'source address honoured');
+      const [ok] = await connectAll([{ host: '192.0.2.1', port: 1791, md5Key: 'range-key', localAddress: '192.0.2.12' }]);
+      assert.equal(ok!.event, 'connected', JSON.stringify(ok));
+      assert.equal(ok!.localAddress, '192.0.2.12', 'source address honoured');
       const accepted = events(l).find((e) => e.event === 'accepted');
       assert.equal(accepted?.remoteAddress, '192.0.2.12');
     } finally {
@@ -96,9 +111,14 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
   it('GTSM: a listener with minTtl 255 accepts TTL 255 and drops the default TTL', async () => {
     const l = await listen({ host: '192.0.2.1', port: 1792, ttl: 255, minTtl: 255 });
     try {
-      assert.equal((await connect({ host: '192.0.2.1', port: 1792, ttl: 255, minTtl: 255 })).event, 'connected');
-      assert.equal((await connect({ host: '192.0.2.1', port: 1792 })).code, 'ETIMEDOUT', 'TTL 64 is below the minimum');
-      assert.equal((await connect({ host: '192.0.2.1', port: 1792, ttl: 254 })).code, 'ETIMEDOUT', 'TTL 254 is below the minimum');
+      const [ok, dflt, ttl254] = await connectAll([
+        { host: '192.0.2.1', port: 1792, ttl: 255, minTtl: 255 },
+        { host: '192.0.2.1', port: 1792 },
+        { host: '192.0.2.1', port: 1792, ttl: 254 },
+      ]);
+      assert.equal(ok!.event, 'connected');
+      assert.equal(dflt!.code, 'ETIMEDOUT', 'TTL 64 is below the minimum');
+      assert.equal(ttl254!.code, 'ETIMEDOUT', 'TTL 254 is below the minimum');
     } finally {
       await l.stop();
     }
@@ -107,24 +127,54 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
   it('GTSM on IPv6: minTtl applies to the hop limit, also on the client side', async () => {
     const l = await listen({ host: '2001:db8:7::1', port: 1793 }); // sends with the default hop limit 64
     try {
-      assert.equal((await connect({ host: '2001:db8:7::1', port: 1793, minTtl: 64 })).event, 'connected');
-      assert.equal((await connect({ host: '2001:db8:7::1', port: 1793, minTtl: 255 })).code, 'ETIMEDOUT', 'SYN-ACK with hop limit 64 dropped');
+      const [ok, strict] = await connectAll([{ host: '2001:db8:7::1', port: 1793, minTtl: 64 }, { host: '2001:db8:7::1', port: 1793, minTtl: 255 }]);
+      assert.equal(ok!.event, 'connected');
+      assert.equal(strict!.code, 'ETIMEDOUT', 'SYN-ACK with hop limit 64 dropped');
     } finally {
       await l.stop();
+    }
+  });
+
+  it('TTL across one routed hop: TTL 1 (single-hop eBGP) cannot reach the peer, TTL 2 (multihop) can', async () => {
+    const l = await listen({ host: '198.18.1.2', port: 1795 });
+    try {
+      const [one, two] = await connectAll([{ host: '198.18.1.2', port: 1795, ttl: 1 }, { host: '198.18.1.2', port: 1795, ttl: 2 }]);
+      assert.equal(one!.event, 'error');
+      assert.match(one!.code ?? '', /^(EHOSTUNREACH|ETIMEDOUT)$/, 'the router drops the SYN (ICMP time exceeded)');
+      assert.equal(two!.event, 'connected');
+      assert.equal(events(l).filter((e) => e.event === 'accepted').length, 1);
+    } finally {
+      await l.stop();
+    }
+  });
+
+  it('GTSM across one routed hop: minTtl 254 accepts TTL 255 sent one hop away, minTtl 255 does not', async () => {
+    const strict = await listen({ host: '198.18.1.2', port: 1796, minTtl: 255 });
+    const oneHop = await listen({ host: '198.18.1.2', port: 1797, minTtl: 254 });
+    try {
+      const [tooFar, ok] = await connectAll([{ host: '198.18.1.2', port: 1796, ttl: 255 }, { host: '198.18.1.2', port: 1797, ttl: 255 }]);
+      assert.equal(tooFar!.code, 'ETIMEDOUT');
+      assert.equal(ok!.event, 'connected');
+    } finally {
+      await strict.stop();
+      await oneHop.stop();
     }
   });
 
   it('bind-to-device: the connection leaves through the bound interface', async () => {
     const l = await listen({ host: '192.0.2.1', port: 1794 });
     try {
-      assert.equal((await connect({ host: '192.0.2.1', port: 1794, bindDevice: 'eth0' })).event, 'connected');
       // 192.0.2.0/24 is routed via eth0 only; bound to eth1 the kernel sends on eth1 anyway (on-link
       // fallback for a bound socket) from eth1's address, and mlbn-b answers there.
-      assert.equal((await connect({ host: '192.0.2.1', port: 1794, bindDevice: 'eth1' })).event, 'connected');
-      const from = events(l).filter((e) => e.event === 'accepted').map((e) => e.remoteAddress);
+      const [eth0, eth1, bad] = await connectAll([
+        { host: '192.0.2.1', port: 1794, bindDevice: 'eth0' },
+        { host: '192.0.2.1', port: 1794, bindDevice: 'eth1' },
+        { host: '192.0.2.1', port: 1794, bindDevice: 'nosuchdev0' },
+      ]);
+      assert.deepEqual([eth0!.localAddress, eth1!.localAddress], ['192.0.2.11', '198.51.100.11']);
+      const from = events(l).filter((e) => e.event === 'accepted').map((e) => e.remoteAddress).sort();
       assert.deepEqual(from, ['192.0.2.11', '198.51.100.11']);
-      const bad = await connect({ host: '192.0.2.1', port: 1794, bindDevice: 'nosuchdev0' });
-      assert.equal(bad.code, 'ENODEV');
+      assert.equal(bad!.code, 'ENODEV');
     } finally {
       await l.stop();
     }
@@ -160,12 +210,13 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
     });
 
     it('connects with FRR\'s neighbour password and receives its OPEN; a wrong key never connects', async () => {
-      const wrong = await run('a', 'connect', JSON.stringify({ host: '192.0.2.1', port: 179, md5Key: 'not-the-key', timeoutMs: 1500 }));
-      assert.equal(wrong[0]?.code, 'ETIMEDOUT');
       // FRR answers a configured neighbour's connection with OPEN (type 1) after the 16-octet marker.
-      const ok = await run('a', 'connect', JSON.stringify({ host: '192.0.2.1', port: 179, md5Key: 'frr-md5-key', timeoutMs: 5000, localAddress: '192.0.2.11', expectBgpOpen: true }));
-      assert.equal(ok[0]?.event, 'connected', JSON.stringify(ok));
-      assert.equal(ok[0]?.bgpOpen, true, 'FRR sent its OPEN over the MD5-signed connection');
+      // The wrong key first, from the same address: FRR must not have been fed a session by it.
+      const [wrong] = await connectAll([{ host: '192.0.2.1', port: 179, md5Key: 'not-the-key', localAddress: '192.0.2.11' }]);
+      assert.equal(wrong!.code, 'ETIMEDOUT');
+      const [ok] = await connectAll([{ host: '192.0.2.1', port: 179, md5Key: 'frr-md5-key', timeoutMs: 5000, localAddress: '192.0.2.11', expectBgpOpen: true }]);
+      assert.equal(ok!.event, 'connected', JSON.stringify(ok));
+      assert.equal(ok!.bgpOpen, true, 'FRR sent its OPEN over the MD5-signed connection');
       assert.match(frr.vtysh('show bgp neighbors 192.0.2.11'), /Peer Authentication Enabled|password/i);
     });
   });

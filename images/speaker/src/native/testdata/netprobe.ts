@@ -3,7 +3,7 @@
 // native.net.test.ts can assert what happened on real sockets.
 //
 //   netprobe.ts listen   '<TcpListenOptions>'    {"event":"listening"}, then {"event":"accepted",...} per peer
-//   netprobe.ts connect  '<TcpConnectOptions>'   {"event":"connected",...} or {"event":"error","code":...}
+//   netprobe.ts connect  '<TcpConnectOptions or array>'  per attempt {"index":i,"event":"connected"|"error",...}
 //   netprobe.ts udp-recv '<UdpSocketOptions>'    {"event":"bound"}, then {"event":"datagram",...}
 //   netprobe.ts udp-send '<UdpSocketOptions>' ADDRESS PORT TEXT
 import { connectTcp, listenTcp, openBfdSocket, type TcpConnectOptions, type TcpListenOptions, type UdpSocketOptions } from '../index.ts';
@@ -11,6 +11,32 @@ import { connectTcp, listenTcp, openBfdSocket, type TcpConnectOptions, type TcpL
 const print = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 const [cmd, json, ...rest] = process.argv.slice(2);
 const opts: unknown = JSON.parse(json ?? '{}');
+
+async function connectOnce(o: TcpConnectOptions & { expectBgpOpen?: boolean }): Promise<object> {
+  try {
+    const s = await connectTcp(o);
+    const localAddress = s.localAddress;
+    if (o.expectBgpOpen) {
+      // A BGP peer speaks first with OPEN: 16 octets of 0xff, length, type 1 (RFC 4271 §4.1).
+      const head = await new Promise<Buffer>((resolve) => {
+        let got = Buffer.alloc(0);
+        s.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); if (got.length >= 19) resolve(got); });
+        s.on('close', () => resolve(got));
+      });
+      s.destroy();
+      const bgpOpen = head.length >= 19 && head.subarray(0, 16).every((b) => b === 0xff) && head[18] === 1;
+      return { event: 'connected', localAddress, bgpOpen };
+    }
+    const greeting = await new Promise<string>((resolve) => {
+      let got = '';
+      s.on('data', (d: Buffer) => { got += d.toString(); });
+      s.on('close', () => resolve(got.trim()));
+    });
+    return { event: 'connected', localAddress, greeting };
+  } catch (err) {
+    return { event: 'error', code: (err as { code?: string }).code, message: (err as Error).message };
+  }
+}
 
 async function main(): Promise<void> {
   switch (cmd) {
@@ -23,30 +49,9 @@ async function main(): Promise<void> {
       return;
     }
     case 'connect': {
-      try {
-        const s = await connectTcp(opts as TcpConnectOptions);
-        const localAddress = s.localAddress;
-        if ((opts as { expectBgpOpen?: boolean }).expectBgpOpen) {
-          // A BGP peer speaks first with OPEN: 16 octets of 0xff, length, type 1 (RFC 4271 §4.1).
-          const head = await new Promise<Buffer>((resolve) => {
-            let got = Buffer.alloc(0);
-            s.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); if (got.length >= 19) resolve(got); });
-            s.on('close', () => resolve(got));
-          });
-          s.destroy();
-          const bgpOpen = head.length >= 19 && head.subarray(0, 16).every((b) => b === 0xff) && head[18] === 1;
-          print({ event: 'connected', localAddress, bgpOpen });
-          return;
-        }
-        const greeting = await new Promise<string>((resolve) => {
-          let got = '';
-          s.on('data', (d: Buffer) => { got += d.toString(); });
-          s.on('close', () => resolve(got.trim()));
-        });
-        print({ event: 'connected', localAddress, greeting });
-      } catch (err) {
-        print({ event: 'error', code: (err as { code?: string }).code, message: (err as Error).message });
-      }
+      // One options object, or an array of them tried in parallel (results carry their index).
+      const list = (Array.isArray(opts) ? opts : [opts]) as TcpConnectOptions[];
+      await Promise.all(list.map(async (o, index) => print({ index, ...(await connectOnce(o)) })));
       return;
     }
     case 'udp-recv': {
