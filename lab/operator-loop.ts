@@ -220,7 +220,7 @@ export class OperatorLoop {
       await pod.proc.stop('SIGTERM', 5000);
       this.#pods.delete(node);
       if (exited && want) this.#restarts.set(node, pod.restarts + 1);
-      if (!want) this.#o.log(`kubelet ${node}: speaker stopped (no longer scheduled here)`);
+      if (!want) this.#o.log(`kubelet ${node}: speaker gone (${topology.isStopped(node) ? 'node powered off' : 'no longer scheduled here'})`);
     }
     const staticInputs = this.#speakerMode === 'static' ? {
       classes: await client.list('network.deckhouse.io/v1alpha1', 'MetalLoadBalancerClass'),

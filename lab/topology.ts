@@ -108,7 +108,18 @@ export class Topology {
     await Promise.all(this.netns.processes().filter((p) => p.ns === ns).map((p) => p.stop('SIGKILL', 0)));
   }
 
-  /** Whether `stopNode(name)` was called. */
+  /**
+   * Powers node `name` back on: link up and its backend started again (the operator loop starts
+   * its speaker again, as the kubelet would).
+   */
+  async startNode(name: string): Promise<void> {
+    if (!this.#stopped.has(name)) return;
+    this.netns.setLink(name, 'eth0', true);
+    await this.#startBackend(this.node(name));
+    this.#stopped.delete(name);
+  }
+
+  /** Whether node `name` is powered off (`stopNode`). */
   isStopped(name: string): boolean {
     return this.#stopped.has(name);
   }

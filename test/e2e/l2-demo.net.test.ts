@@ -2,12 +2,13 @@
 // executable (through the addon-operator imitation) over the embedded API, the chart rendered by
 // real helm, speakers started from the rendered DaemonSet in node namespaces, real ARP and HTTP
 // from the client, the real kubectl. Acceptance cases (reference/peers.md §6.7): ML2-01, ML2-02,
-// ML2-03, ML2-04, L2-01, L2-04; T-04 is measured by the demo, not asserted here.
+// ML2-03, ML2-04, ML2-05, L2-01, L2-04; T-04 is measured by the demo, not asserted here.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { failover, ingressIPs, startLab, waitUntil, type Lab } from '../../lab/demo.ts';
-import { repoRoot } from '../support/tools.ts';
+import { repoRoot, toolPath } from '../support/tools.ts';
 import { listNamespaces } from '../support/netns.ts';
 
 const PREFIX = 'mlbl-e-';
@@ -54,6 +55,15 @@ describe('L2 demo end to end', { timeout: 240_000 }, () => {
     assert.ok(![...owners.values()].includes('node4'), 'node4 is not in the class');
   });
 
+  it('the speakers\' kubeconfig reaches the API from a node namespace, across the switch, TLS verified', async () => {
+    const file = join(lab.topo.netns.workDir, 'node-kubeconfig');
+    writeFileSync(file, lab.api.nodeKubeconfig, { mode: 0o600 });
+    const r = await lab.topo.netns.execAsync('node1', toolPath('kubectl'), ['--kubeconfig', file, 'get', 'svc', 'nginx-deployment', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.stdout.trim(), expectedIPs.join(' '));
+  });
+
+  let failedOver: { oldNode: string; newNode: string | undefined } | undefined;
   it('ML2-04: powering off the node of one IP moves only that IP; the others never stop', async () => {
     const lost = expectedIPs[1]!;
     // Generous probe timeout: on a loaded CI machine a slow answer must not read as an interruption.
@@ -62,6 +72,16 @@ describe('L2 demo end to end', { timeout: 240_000 }, () => {
     assert.ok(f.newNode && f.newNode !== f.oldNode && ['node1', 'node2', 'node3'].includes(f.newNode), `moved to another class node, got ${f.newNode}`);
     for (const [target, evs] of Object.entries(f.others)) assert.deepEqual(evs, [], `${target} never stopped and never moved`);
     assert.deepEqual(ingressIPs(await lab.api.client.get('v1', 'Service', 'default', 'nginx-deployment')), expectedIPs, 'the Service keeps its IPs');
+    failedOver = { oldNode: f.oldNode, newNode: f.newNode };
+  });
+
+  it('ML2-05: when the node comes back, its IP goes back to it and the other IPs stay', async () => {
+    assert.ok(failedOver, 'runs after the failover');
+    const before = new Map<string, string>();
+    for (const ip of [expectedIPs[0]!, expectedIPs[2]!]) before.set(ip, (await lab.topo.httpGet(ip, PORT, 2)).node);
+    await lab.topo.startNode(failedOver.oldNode);
+    await waitUntil(`${expectedIPs[1]} back on ${failedOver.oldNode}`, 60_000, async () => ((await lab.topo.httpGet(expectedIPs[1]!, PORT, 1)).node === failedOver!.oldNode ? true : undefined));
+    for (const [ip, node] of before) assert.equal((await lab.topo.httpGet(ip, PORT, 2)).node, node, `${ip} stays on ${node}`);
   });
 
   it('leaves no namespace behind', async () => {
