@@ -40,7 +40,7 @@ export interface AllocationRequest {
   readonly pins: readonly IPAddress[];
   readonly sharing?: SharingInfo;
   /** When set, nothing new is handed out (held addresses stay); new indexes fail with this. */
-  readonly blockNew?: AllocationFailure;
+  readonly blockNew?: AllocationFailure | undefined;
 }
 
 /** One index of one family. */
@@ -84,11 +84,18 @@ interface Holding {
 interface MutableSlot {
   family: IPFamily;
   index: number;
-  pin?: IPAddress;
-  ip?: IPAddress;
-  failure?: AllocationFailure;
-  kept?: boolean;
+  pin: IPAddress | undefined;
+  ip: IPAddress | undefined;
+  failure: AllocationFailure | undefined;
+  kept: boolean | undefined;
 }
+
+/**
+ * Key of an address in the held maps: IPv4 as a number (V8 hashes numbers far faster than BigInt,
+ * and 32 bits are exact in a double), IPv6 as its BigInt.
+ */
+type HeldKey = number | bigint;
+const heldKey = (family: IPFamily, value: bigint): HeldKey => (family === 4 ? Number(value) : value);
 
 interface Work {
   readonly req: AllocationRequest;
@@ -102,17 +109,18 @@ const familyName = (f: IPFamily) => `IPv${f}`;
 /** Decides every request's addresses. */
 export function allocate(pools: readonly PoolSpec[], requests: readonly AllocationRequest[]): Allocation {
   const poolByName = new Map(pools.map((p) => [p.name, p]));
-  const held: Record<IPFamily, Map<bigint, Holding>> = { 4: new Map(), 6: new Map() };
+  const held: Record<IPFamily, Map<HeldKey, Holding>> = { 4: new Map(), 6: new Map() };
   const groups = new Map<string, IPAddress[]>();
   const work = requests.map((req) => prepare(req, poolByName.get(req.pool)));
 
   const groupKey = (w: Work, s: MutableSlot) => `${w.req.pool}\u0000${w.req.sharing?.key ?? ''}\u0000${s.family}\u0000${s.index}`;
   const hold = (w: Work, s: MutableSlot, a: IPAddress) => {
     const m = held[a.family];
-    const h = m.get(a.value);
+    const k = heldKey(a.family, a.value);
+    const h = m.get(k);
     const holder = { id: w.req.id, sharing: w.req.sharing };
     if (h) h.holders.push(holder);
-    else m.set(a.value, { pool: w.req.pool, holders: [holder] });
+    else m.set(k, { pool: w.req.pool, holders: [holder] });
     s.ip = a;
     if (w.req.sharing && w.req.sharing.key !== '') {
       const k = groupKey(w, s);
@@ -123,7 +131,7 @@ export function allocate(pools: readonly PoolSpec[], requests: readonly Allocati
   };
   /** Why `w` may not hold `a` next to its current holders; undefined when it may. */
   const conflictWith = (w: Work, a: IPAddress): { holder: string; why: string; sameKey: boolean } | undefined => {
-    const h = held[a.family].get(a.value);
+    const h = held[a.family].get(heldKey(a.family, a.value));
     if (!h) return undefined;
     for (const o of h.holders) {
       if (o.id === w.req.id) return { holder: o.id, why: 'already holds it at another index', sameKey: false };
@@ -183,7 +191,7 @@ export function allocate(pools: readonly PoolSpec[], requests: readonly Allocati
     let c = cursors.get(k);
     if (!c) {
       const m = held[family];
-      c = new FreeCursor(pool, family, (v) => m.has(v));
+      c = new FreeCursor(pool, family, (v) => m.has(heldKey(family, v)));
       cursors.set(k, c);
     }
     return c;
@@ -291,7 +299,7 @@ function prepare(req: AllocationRequest, pool: PoolSpec | undefined): Work {
   for (const family of req.families) {
     const pins = req.pins.filter((a) => a.family === family);
     const fam: MutableSlot[] = [];
-    for (let i = 0; i < count; i++) fam.push(pins[i] ? { family, index: i, pin: pins[i] } : { family, index: i });
+    for (let i = 0; i < count; i++) fam.push({ family, index: i, pin: pins[i], ip: undefined, failure: undefined, kept: undefined });
     const rest: IPAddress[] = [];
     for (const a of req.current.filter((x) => x.family === family)) {
       const s = fam.find((x) => x.pin && !x.ip && x.pin.value === a.value);

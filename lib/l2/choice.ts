@@ -31,9 +31,11 @@ export function boundClassOf(svc: ServiceRecord): string | undefined {
   return c && c.reason === BOUND_REASON ? c.message : undefined;
 }
 
-/** Decides the class of one Service. */
-export function chooseClass(svc: ServiceRecord, classes: ClassSet, settings: L2Settings): ClassChoice {
-  const bound = boundClassOf(svc);
+/**
+ * Decides the class of one Service. `bound` is the class our condition names (boundClassOf), given
+ * by the caller when it knows a newer value than the snapshot's (its own recent write).
+ */
+export function chooseClass(svc: ServiceRecord, classes: ClassSet, settings: L2Settings, bound: string | undefined = boundClassOf(svc)): ClassChoice {
   const leave = (why: string): ClassChoice => (bound !== undefined ? { type: 'release', why } : { type: 'ignore' });
   if (svc.type !== 'LoadBalancer') return leave(`the Service is of type ${svc.type} now`);
 

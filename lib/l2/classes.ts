@@ -1,6 +1,6 @@
 // Classes as the IPAM uses them: pools with overlaps resolved (the older class owns contested
 // addresses), the effective default (the oldest of several), and the eligible nodes (DESIGN §4).
-import { matchesSelector } from '../kube/labels.ts';
+import { matchesRequirement, matchesSelector, selectorRequirements } from '../kube/labels.ts';
 import { resolvePools, type PoolSpec } from '../ipam/index.ts';
 import { EXCLUDE_LABEL, type ClassRecord, type NodeRecord } from './types.ts';
 
@@ -39,6 +39,15 @@ export function isEligible(node: NodeRecord, cls: ClassRecord): boolean {
   return !Object.hasOwn(node.labels, EXCLUDE_LABEL) && matchesSelector(node.labels, cls.nodeSelector);
 }
 
+/** Names of the eligible nodes of a class, sorted (the selector is read once, not per node). */
+function eligibleNodes(nodes: readonly NodeRecord[], cls: ClassRecord): string[] {
+  const reqs = selectorRequirements(cls.nodeSelector);
+  return nodes
+    .filter((n) => !Object.hasOwn(n.labels, EXCLUDE_LABEL) && reqs.every((r) => matchesRequirement(n.labels, r)))
+    .map((n) => n.name)
+    .sort();
+}
+
 /** Resolves pools, defaults and eligible nodes of every class. */
 export function resolveClasses(classes: readonly ClassRecord[], nodes: readonly NodeRecord[]): ClassSet {
   const ordered = [...classes].sort(compareAge);
@@ -52,7 +61,7 @@ export function resolveClasses(classes: readonly ClassRecord[], nodes: readonly 
       pool: p.spec,
       overlapsWith: p.overlapsWith,
       invalidEntries: p.invalidEntries,
-      eligibleNodes: nodes.filter((n) => isEligible(n, record)).map((n) => n.name).sort(),
+      eligibleNodes: eligibleNodes(nodes, record),
       deleting: record.deletionTimestamp !== '',
     });
   });

@@ -89,7 +89,7 @@ export class WriteCache {
   /** Whether the warning fingerprint differs from the one reported last for `key`. */
   isNewWarning(key: string, fingerprint: string): boolean {
     this.#seenReported.add(key);
-    return this.#reported.get(key) !== fingerprint;
+    return (this.#reported.get(key) ?? '') !== fingerprint;
   }
 
   /** Marks `fingerprint` reported for `key` ("" clears it). */
