@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { docL2Class, find, moduleValues, renderChart, type KubeObject } from './chart.ts';
-import { podPolicyViolations, podSpecOf, rbacViolations, speakerPermissions } from './policy.ts';
+import { parseApiRequest, podPolicyViolations, podSpecOf, rbacAllows, rbacViolations, speakerPermissions } from './policy.ts';
 
 const speakerSA = { name: 'metallb-speaker', namespace: 'd8-metallb' };
 const narrowed = { '/configmaps': ['speaker-config'] };
@@ -96,3 +96,36 @@ test('the RBAC check catches a ConfigMap read not narrowed to its own ConfigMap'
   const v = rbacViolations(objects, speakerSA, speakerPermissions, narrowed);
   assert.ok(v.some((x) => /not narrowed/.test(x)), v.join('\n'));
 });
+
+test('the RBAC authorizer reads requests as kube-apiserver does', () => {
+  assert.deepEqual(parseApiRequest('GET', '/api/v1/nodes?watch=true&resourceVersion=5'), { kind: 'resource', verb: 'watch', group: '', resource: 'nodes' });
+  assert.deepEqual(parseApiRequest('GET', '/api/v1/namespaces/d8-metallb/configmaps?fieldSelector=metadata.name%3Dspeaker-config'),
+    { kind: 'resource', verb: 'list', group: '', resource: 'configmaps', namespace: 'd8-metallb', name: 'speaker-config' });
+  assert.deepEqual(parseApiRequest('PATCH', '/api/v1/namespaces/default/services/web/status'),
+    { kind: 'resource', verb: 'patch', group: '', resource: 'services/status', namespace: 'default', name: 'web' });
+  assert.deepEqual(parseApiRequest('GET', '/apis/network.deckhouse.io/v1alpha1/metalloadbalancerclasses'),
+    { kind: 'resource', verb: 'list', group: 'network.deckhouse.io', resource: 'metalloadbalancerclasses' });
+  assert.deepEqual(parseApiRequest('GET', '/apis/discovery.k8s.io/v1'), { kind: 'nonResource', verb: 'get', path: '/apis/discovery.k8s.io/v1' });
+});
+
+const allowed: [string, string, boolean][] = [
+  ['GET', '/api/v1/nodes?watch=true', true],
+  ['GET', '/api/v1/services', true],
+  ['GET', '/apis/discovery.k8s.io/v1/endpointslices?watch=1', true],
+  ['GET', '/apis/network.deckhouse.io/v1alpha1/metalloadbalancerclasses', true],
+  ['GET', '/api/v1/namespaces/d8-metallb/configmaps?fieldSelector=metadata.name%3Dspeaker-config', true],
+  ['GET', '/api/v1/namespaces/d8-metallb/configmaps/speaker-config', true],
+  ['POST', '/api/v1/namespaces/default/events', true],
+  ['GET', '/api/v1/namespaces/d8-metallb/configmaps', false],
+  ['GET', '/api/v1/namespaces/kube-system/configmaps/speaker-config', false],
+  ['GET', '/api/v1/namespaces/d8-metallb/secrets/speaker-secrets', false],
+  ['PATCH', '/api/v1/namespaces/default/services/web/status', false],
+  ['DELETE', '/api/v1/nodes/node1', false],
+  ['GET', '/api/v1/pods', false],
+];
+
+for (const [method, url, ok] of allowed) {
+  test(`the rendered RBAC ${ok ? 'allows' : 'denies'} ${method} ${url}`, () => {
+    assert.equal(rbacAllows(rendered, speakerSA, parseApiRequest(method, url)), ok);
+  });
+}

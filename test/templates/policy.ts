@@ -158,3 +158,67 @@ export function nodeMatchesAffinity(labels: Record<string, string>, terms: NodeS
     return exprs.every((r) => matchesRequirement(labels, r));
   });
 }
+
+/** One API request as kube-apiserver's RequestInfo sees it (the parts RBAC decides on). */
+export type ApiRequest =
+  | { kind: 'resource'; verb: string; group: string; resource: string; namespace?: string; name?: string }
+  | { kind: 'nonResource'; verb: string; path: string };
+
+/**
+ * Parses a request as kube-apiserver does for authorization: group/resource/subresource from the
+ * path, the verb from the method (GET on a collection is list, or watch with `watch=true`), and
+ * for list/watch the name from a `metadata.name` field selector (that is what lets resourceNames
+ * cover them).
+ */
+export function parseApiRequest(method: string, url: string): ApiRequest {
+  const u = new URL(url, 'http://x');
+  const parts = u.pathname.split('/').filter(Boolean);
+  let rest: string[];
+  let group: string;
+  if (parts[0] === 'api' && parts.length >= 3) { group = ''; rest = parts.slice(2); }
+  else if (parts[0] === 'apis' && parts.length >= 4) { group = parts[1] as string; rest = parts.slice(3); }
+  else return { kind: 'nonResource', verb: method.toLowerCase(), path: u.pathname };
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) { namespace = rest[1]; rest = rest.slice(2); }
+  const [resource, name, subresource] = rest as [string, string | undefined, string | undefined];
+  const watch = u.searchParams.get('watch') === 'true' || u.searchParams.get('watch') === '1';
+  const verbs: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch' };
+  let verb = verbs[method] ?? '';
+  if (method === 'GET') verb = name ? 'get' : watch ? 'watch' : 'list';
+  if (method === 'DELETE') verb = name ? 'delete' : 'deletecollection';
+  let effectiveName = name;
+  if (!name && (verb === 'list' || verb === 'watch')) {
+    const m = /(?:^|,)metadata\.name=([^,]+)/.exec(u.searchParams.get('fieldSelector') ?? '');
+    if (m) effectiveName = m[1];
+  }
+  return {
+    kind: 'resource', verb, group, resource: subresource ? `${resource}/${subresource}` : resource,
+    ...(namespace ? { namespace } : {}), ...(effectiveName ? { name: effectiveName } : {}),
+  };
+}
+
+/** Non-resource URLs every authenticated user may GET (Kubernetes' system:discovery and system:public-info-viewer). */
+const discoveryPaths = [/^\/api\/?$/, /^\/api\/v1\/?$/, /^\/apis\/?$/, /^\/apis\/[^/]+(\/[^/]+)?\/?$/, /^\/version\/?$/, /^\/openapi\//, /^\/healthz$/, /^\/livez$/, /^\/readyz$/];
+
+/**
+ * Whether the ServiceAccount's rendered RBAC (its RoleBindings and ClusterRoleBindings in the
+ * chart) allows the request, as Kubernetes' RBAC authorizer decides. Discovery is allowed to everyone.
+ */
+export function rbacAllows(objects: KubeObject[], sa: { name: string; namespace: string }, req: ApiRequest): boolean {
+  if (req.kind === 'nonResource') return req.verb === 'get' && discoveryPaths.some((p) => p.test(req.path));
+  for (const b of objects.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding')) {
+    const subjects = (b.subjects ?? []) as { kind: string; name: string; namespace?: string }[];
+    if (!subjects.some((s) => s.kind === 'ServiceAccount' && s.name === sa.name && s.namespace === sa.namespace)) continue;
+    if (b.kind === 'RoleBinding' && req.namespace !== b.metadata.namespace) continue;
+    const ref = b.roleRef as { kind: string; name: string };
+    const role = objects.find((o) => o.kind === ref.kind && o.metadata.name === ref.name &&
+      (ref.kind === 'ClusterRole' || o.metadata.namespace === b.metadata.namespace));
+    for (const rule of (role?.rules ?? []) as PolicyRule[]) {
+      const has = (list: string[] | undefined, v: string): boolean => (list ?? []).includes(v) || (list ?? []).includes('*');
+      if (!has(rule.apiGroups, req.group) || !has(rule.resources, req.resource) || !has(rule.verbs, req.verb)) continue;
+      if (rule.resourceNames?.length && !(req.name && rule.resourceNames.includes(req.name))) continue;
+      return true;
+    }
+  }
+  return false;
+}
