@@ -26,26 +26,35 @@ function files(): NodeJS.ProcessEnv {
   };
 }
 
-function measure(cmd: string, args: string[], env: () => NodeJS.ProcessEnv): { median: number; p90: number; min: number } {
-  const times: number[] = [];
+interface Stats { median: number; p90: number; min: number }
+
+/** Runs the commands interleaved (so load changes hit all alike); wall time per command. */
+function measure(cmds: { cmd: string; args: string[]; env: () => NodeJS.ProcessEnv }[]): Stats[] {
+  const times: number[][] = cmds.map(() => []);
   for (let i = 0; i < iterations + 2; i++) {
-    const e = env();
-    const t0 = performance.now();
-    const r = spawnSync(cmd, args, { env: e, cwd: dir });
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr.toString()}`);
-    if (i >= 2) times.push(ms); // two warm-up runs fill the page cache
+    cmds.forEach(({ cmd, args, env }, j) => {
+      const e = env();
+      const t0 = performance.now();
+      const r = spawnSync(cmd, args, { env: e, cwd: dir });
+      const ms = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr.toString()}`);
+      if (i >= 2) times[j]!.push(ms); // two warm-up rounds fill the page cache
+    });
   }
-  times.sort((a, b) => a - b);
-  const at = (q: number): number => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-  return { median: at(0.5), p90: at(0.9), min: times[0]! };
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    const at = (q: number): number => t[Math.min(t.length - 1, Math.floor(q * t.length))]!;
+    return { median: at(0.5), p90: at(0.9), min: t[0]! };
+  });
 }
 
 try {
-  const config = measure(exe, ['hook', 'config'], () => ({}));
-  const run = measure(exe, ['hook', 'run', '0'], files);
-  const peer = measure(process.execPath, ['-e', '0'], () => ({}));
-  const fmt = (x: { median: number; p90: number; min: number }): string => `median ${x.median.toFixed(0)} ms, p90 ${x.p90.toFixed(0)} ms, min ${x.min.toFixed(0)} ms`;
+  const [config, run, peer] = measure([
+    { cmd: exe, args: ['hook', 'config'], env: () => ({}) },
+    { cmd: exe, args: ['hook', 'run', '0'], env: files },
+    { cmd: process.execPath, args: ['-e', '0'], env: () => ({}) },
+  ]) as [Stats, Stats, Stats];
+  const fmt = (x: Stats): string => `median ${x.median.toFixed(0)} ms, p90 ${x.p90.toFixed(0)} ms, min ${x.min.toFixed(0)} ms`;
   const lines = [
     `hook config:            ${fmt(config)}`,
     `hook run 0 (beforeHelm): ${fmt(run)}`,
@@ -57,7 +66,7 @@ try {
     '',
     `## hooks executable: ${new Date().toISOString()} (${machine})`,
     '',
-    `${iterations} runs each after 2 warm-up runs; wall time of the process (goal: < 150 ms each).`,
+    `${iterations} rounds (the three commands interleaved) after 2 warm-up rounds; wall time of the process (goal: < 150 ms each).`,
     '',
     '```',
     ...lines,
