@@ -25,6 +25,12 @@ function asObject(v: JsonValue | undefined): JsonObject | undefined {
   return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
 }
 
+/** Names of the pools with protocol bgp. */
+function bgpPoolNames(values: JsonObject): string[] {
+  const pools = Array.isArray(values.addressPools) ? values.addressPools : [];
+  return pools.map(asObject).filter((p) => p?.protocol === 'bgp' && typeof p.name === 'string').map((p) => p?.name as string);
+}
+
 /** settings.speaker.nodeSelector when some pool has protocol bgp (the BGP speakers join the DaemonSet). */
 function bgpSpeakerSelector(values: JsonObject): Record<string, string> | undefined {
   const pools = Array.isArray(values.addressPools) ? values.addressPools : [];
@@ -88,7 +94,7 @@ export default defineHook({
       services: input.snapshots.services.filter((s): s is ServiceRecord => s !== null),
       classes: input.snapshots.classes,
       nodes: input.snapshots.nodes,
-      settings: { loadBalancerClass: typeof values.loadBalancerClass === 'string' ? values.loadBalancerClass : '' },
+      settings: { loadBalancerClass: typeof values.loadBalancerClass === 'string' ? values.loadBalancerClass : '', bgpPools: bgpPoolNames(values) },
       bgpSpeakerSelector: bgpSpeakerSelector(values),
       cache: loadWriteCache(input.state.read(CACHE_KEY)),
       now: input.now,

@@ -7,7 +7,8 @@
 // - a Service that stops being ours (type changed, class of another controller, its class gone)
 //   is released: status.loadBalancer cleared, our conditions removed, IPs freed;
 // - an annotation naming a class that does not exist leaves the Service unbound (reported) instead of
-//   binding it to the default class for good.
+//   binding it to the default class for good;
+// - a MetalLB pool annotation makes a Service a BGP Service only when it names a BGP pool.
 import type { ClassSet } from './classes.ts';
 import { Annotations, BGP_POOL_ANNOTATIONS, ServiceConditions, type L2Settings, type ServiceRecord } from './types.ts';
 
@@ -64,7 +65,8 @@ export function chooseClass(svc: ServiceRecord, classes: ClassSet, settings: L2S
     if (usable(name)) return { type: 'bound', className: name, sticky: false };
     return { type: 'pending', problem: `${Annotations.className}: class ${JSON.stringify(name)} ${classes.byName.has(name) ? 'is being deleted' : 'does not exist'}` };
   }
-  if (BGP_POOL_ANNOTATIONS.some((k) => svc.annotations[k] !== undefined)) return { type: 'ignore' };
+  const names = (k: string) => svc.annotations[k] !== undefined && (settings.bgpPools === undefined || settings.bgpPools.includes((svc.annotations[k] as string).trim()));
+  if (BGP_POOL_ANNOTATIONS.some(names)) return { type: 'ignore' };
   if (classes.defaultClass !== undefined) return { type: 'bound', className: classes.defaultClass, sticky: false };
   return { type: 'ignore' };
 }

@@ -10,3 +10,4 @@ export * from './write-cache.ts';
 export * from './plan.ts';
 export type { JsonValue } from './json.ts';
 export * from './project.ts';
+export * from './migration.ts';

@@ -123,4 +123,10 @@ export interface NodeRecord {
 export interface L2Settings {
   /** settings.loadBalancerClass: the class name of BGP Services; "" when unset. */
   readonly loadBalancerClass: string;
+  /**
+   * Names of the BGP pools (settings.addressPools with protocol bgp). A MetalLB pool annotation makes
+   * a Service a BGP Service only when it names one of these; one naming a former `layer2` pool (settings
+   * version 1) leaves the Service to the L2 classes, so it keeps its address. Undefined: any name counts.
+   */
+  readonly bgpPools?: readonly string[];
 }
