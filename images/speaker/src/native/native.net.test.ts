@@ -135,6 +135,15 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a closed port is ECONNREFUSED; a pending attempt ends on abort', async () => {
+    const [refused, aborted] = await connectAll([
+      { host: '192.0.2.1', port: 1799 },
+      { host: '192.0.2.99', port: 179, abortAfterMs: 300, timeoutMs: 10_000 }, // nobody answers ARP
+    ]);
+    assert.equal(refused!.code, 'ECONNREFUSED');
+    assert.equal(aborted!.code, 'ABORT_ERR');
+  });
+
   it('TTL across one routed hop: TTL 1 (single-hop eBGP) cannot reach the peer, TTL 2 (multihop) can', async () => {
     const l = await listen({ host: '198.18.1.2', port: 1795 });
     try {

@@ -12,9 +12,10 @@ const print = (o: object): void => void process.stdout.write(`${JSON.stringify(o
 const [cmd, json, ...rest] = process.argv.slice(2);
 const opts: unknown = JSON.parse(json ?? '{}');
 
-async function connectOnce(o: TcpConnectOptions & { expectBgpOpen?: boolean }): Promise<object> {
+async function connectOnce(o: TcpConnectOptions & { expectBgpOpen?: boolean; abortAfterMs?: number }): Promise<object> {
   try {
-    const s = await connectTcp(o);
+    const signal = o.abortAfterMs === undefined ? undefined : AbortSignal.timeout(o.abortAfterMs);
+    const s = await connectTcp({ ...o, signal });
     const localAddress = s.localAddress;
     if (o.expectBgpOpen) {
       // A BGP peer speaks first with OPEN: 16 octets of 0xff, length, type 1 (RFC 4271 §4.1).
