@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const i = argv.indexOf('--config');
-  const unknown = argv.filter((a, k) => a !== '--config' && k !== i + 1);
+  const unknown = argv.filter((a, k) => a !== '--config' && (i < 0 || k !== i + 1));
   if (unknown.length > 0 || (i >= 0 && argv[i + 1] === undefined)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
