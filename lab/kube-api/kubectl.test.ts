@@ -137,6 +137,17 @@ test('kubectl shows the API server validation errors', async () => {
   const r2 = await kubectl('apply', '-f', bad);
   assert.notEqual(r2.code, 0);
   assert.match(r2.stderr, /metadata.labels/);
+  // kubectl asks for fieldValidation=Strict: a field the CRD schema does not know is an error;
+  // with --validate=false it is pruned, as apiextensions-apiserver does.
+  const unknown = join(dir, 'unknown.yaml');
+  writeFileSync(unknown, 'apiVersion: network.deckhouse.io/v1alpha1\nkind: MetalLoadBalancerClass\nmetadata:\n  name: extra\nspec:\n  addressPool: [203.0.113.0/30]\n  colour: blue\n');
+  const r3 = await kubectl('apply', '-f', unknown);
+  assert.notEqual(r3.code, 0);
+  assert.match(r3.stderr, /unknown field "spec.colour"/);
+  await ok('apply', '--validate=false', '-f', unknown);
+  const extra = yaml.load(await ok('get', 'metalloadbalancerclass', 'extra', '-o', 'yaml')) as { spec: Record<string, unknown> };
+  assert.equal(extra.spec.colour, undefined);
+  await ok('delete', 'metalloadbalancerclass', 'extra');
 });
 
 test('kubectl delete removes a Service; a class with a finalizer waits for it', async () => {

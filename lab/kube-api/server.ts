@@ -278,7 +278,7 @@ export class KubeApiServer {
       return send(res, 200, present(this.store.update(ep.storage, ep.toStorage ? ep.toStorage(o) : o, sub)));
     }
     if (method === 'PATCH' && target.name !== undefined) {
-      return send(res, 200, present(this.#patch(target, req.headers['content-type'] ?? '', body, sub)));
+      return send(res, 200, present(this.#patch(target, req.headers['content-type'] ?? '', body, sub, q)));
     }
     if (method === 'DELETE') return this.#delete(target, selection, body, q, res, present);
     throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -328,7 +328,7 @@ export class KubeApiServer {
     if (unknown.length > 0) throw badRequest(`strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(', ')}`);
   }
 
-  #patch(target: Target, contentType: string, body: string, sub: 'status' | undefined): KubeObject {
+  #patch(target: Target, contentType: string, body: string, sub: 'status' | undefined, q: URLSearchParams): KubeObject {
     const { ep } = target;
     const type: PatchType | undefined = contentType.startsWith('application/merge-patch+json') ? 'merge'
       : contentType.startsWith('application/json-patch+json') ? 'json'
@@ -337,7 +337,11 @@ export class KubeApiServer {
       throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (server-side apply is not supported by the embedded API)`);
     }
     const patch = JSON.parse(body || 'null') as unknown;
-    if (!ep.toStorage || !ep.fromStorage) return this.store.patch(ep.storage, target.namespace, target.name!, type, patch, sub);
+    if (!ep.toStorage || !ep.fromStorage) {
+      const next = this.store.patched(ep.storage, target.namespace, target.name!, type, patch);
+      this.#strictFields(ep, next, q);
+      return this.store.update(ep.storage, next, sub);
+    }
     // A view: patch the object as this version shows it, then store it converted back.
     const current = ep.fromStorage(this.store.get(ep.storage, target.namespace, target.name!));
     const base = current as unknown as Json;

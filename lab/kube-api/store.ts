@@ -390,10 +390,10 @@ export class ObjectStore {
   }
 
   /**
-   * Patches an object: the patch applies to the stored object, then the result is written as by
-   * `update` (a resourceVersion inside the patch makes it conditional, else it is unconditional).
+   * The object a patch would produce (not stored, not validated): the patch applied to the stored
+   * object, carrying the stored resourceVersion unless the patch sets one (a precondition).
    */
-  patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, body: unknown, subresource?: 'status'): KubeObject {
+  patched(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, body: unknown): KubeObject {
     const current = this.get(t, namespace, name);
     const base = current as unknown as Json;
     let patched: Json;
@@ -408,13 +408,20 @@ export class ObjectStore {
     if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw badRequest('the patch did not produce an object');
     const obj = patched as unknown as KubeObject;
     if (typeof obj.metadata !== 'object' || obj.metadata === null) obj.metadata = {};
-    // The patch may carry a resourceVersion precondition; otherwise the write is against `current`.
     if (!obj.metadata.resourceVersion) obj.metadata.resourceVersion = current.metadata.resourceVersion;
     if (obj.metadata.name !== name) {
       throw badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
     }
     obj.metadata.namespace = current.metadata.namespace;
-    return this.update(t, obj, subresource);
+    return obj;
+  }
+
+  /**
+   * Patches an object: the patch applies to the stored object, then the result is written as by
+   * `update` (a resourceVersion inside the patch makes it conditional, else it is unconditional).
+   */
+  patch(t: ResourceType, namespace: string | undefined, name: string, type: PatchType, body: unknown, subresource?: 'status'): KubeObject {
+    return this.update(t, this.patched(t, namespace, name, type, body), subresource);
   }
 
   /**
