@@ -29,9 +29,13 @@ export const entries = [
 /** The hooks executable: the only file of hooks/ in the package (addon-operator runs every executable there). */
 export const hooksExecutable = join('hooks', 'metallb-hooks');
 
-// Test files and build notes that live beside shipped files are not part of the module.
+/** Developer documentation in docs/ (how the repository works), not for the module's users. */
+export const developerDocs = ['DEVELOPMENT.md', 'LAB.md'];
+
+// Test files and developer notes that live beside shipped files are not part of the module.
 function shipped(src) {
   const name = src.split('/').pop() ?? '';
+  if (src.startsWith(join(root, 'docs')) && developerDocs.includes(name)) return false;
   return !/\.(test\.)?ts$/.test(name) && name !== 'testdata';
 }
 

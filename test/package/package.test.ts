@@ -45,6 +45,7 @@ test('the package holds the module and nothing of the sources', () => {
   assert.ok(files.some((f) => f.startsWith('monitoring/prometheus-rules/')), 'alert rules packaged');
   assert.deepEqual(files.filter((f) => f.startsWith('hooks/')), ['hooks/metallb-hooks'], 'hooks/ holds only the executable');
   assert.deepEqual(files.filter((f) => /\.(ts|mjs|cjs|js)$/.test(f) || f.includes('node_modules') || f.startsWith('images/')), []);
+  assert.deepEqual(files.filter((f) => ['docs/DEVELOPMENT.md', 'docs/LAB.md'].includes(f)), [], 'developer docs stay in the repository');
   assert.ok((statSync(join(pkg, 'hooks', 'metallb-hooks')).mode & 0o111) !== 0, 'the hooks file is executable');
 });
 
