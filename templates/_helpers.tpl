@@ -22,11 +22,6 @@ labels:
 {{- toYaml $labels | nindent 2 }}
 {{- end -}}
 
-{{- /* metallb.values: the module's values (.Values.metallb), an empty map when absent. */ -}}
-{{- define "metallb.values" -}}
-{{- toYaml (.Values.metallb | default dict) -}}
-{{- end -}}
-
 {{- /*
 metallb.internal: metallb.internal.* with every list the templates read defaulted to empty,
 as YAML (use with fromYaml). The hooks write these values; before their first run they may be
