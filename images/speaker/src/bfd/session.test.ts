@@ -130,6 +130,22 @@ describe('BfdSession with an injected clock', () => {
     a.close(); // idempotent
   });
 
+  it('setTimers moves both sides to the new pace by a Poll Sequence without leaving Up', () => {
+    const { clock, wire, a, b, log } = pair();
+    clock.advance(3000);
+    const states: string[] = [];
+    b.on('stateChange', (c) => states.push(c.to));
+    a.setTimers({ transmitInterval: 100, receiveInterval: 100, detectMultiplier: 5 });
+    clock.advance(3000);
+    assert.deepEqual([a.state, b.state, states], ['Up', 'Up', []]);
+    assert.ok(log.every((l) => !l.includes('down')));
+    const late = wire.sent.filter((s) => s.from === '192.0.2.11' && s.at > clock.now() - 1000 && !s.packet.final);
+    assert.ok(late.every((s) => s.packet.desiredMinTxUs === 100_000 && s.packet.detectMult === 5 && !s.packet.poll));
+    // b paces itself by a's Required Min RX (100 ms) now; its own Desired Min TX is still 300 ms.
+    assert.equal(b.variables.remoteMinRxUs, 100_000);
+    assert.throws(() => a.setTimers({ transmitInterval: 100, receiveInterval: 100, detectMultiplier: 0 }), /detect multiplier/);
+  });
+
   it('single hop: discards packets that arrive with a TTL other than 255 (RFC 5881 §5)', () => {
     const { clock, wire, a } = pair();
     wire.ttl = 254;

@@ -11,7 +11,8 @@ import {
 } from './packet.ts';
 import {
   detectionTimeExpired, detectionTimeUs, initialVars, jitteredIntervalUs, packetToSend, receivePacket,
-  setAdminDown, transmitIntervalUs, type BfdAction, type BfdStep, type BfdVars, type SessionDrop,
+  setAdminDown, setParameters, transmitIntervalUs, type BfdAction, type BfdParameters, type BfdStep, type BfdVars,
+  type SessionDrop,
 } from './fsm.ts';
 import type { BfdClock } from './clock.ts';
 
@@ -88,6 +89,15 @@ interface BfdSessionEvents {
   stateChange: [BfdStateChange];
 }
 
+/** Milliseconds from the options to the microseconds of the wire. */
+function toParameters(t: Pick<BfdSessionOptions, 'receiveInterval' | 'transmitInterval' | 'detectMultiplier'>): BfdParameters {
+  return {
+    desiredMinTxUs: Math.round(t.transmitInterval * 1000),
+    requiredMinRxUs: Math.round(t.receiveInterval * 1000),
+    detectMult: t.detectMultiplier,
+  };
+}
+
 const inUseDiscriminators = new Set<number>();
 
 /** A random non-zero discriminator unique in this process (RFC 5880 §6.3); probes on collision. */
@@ -121,11 +131,7 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
     this.#clock = clock;
     const discr = allocateDiscriminator(() => clock.random());
     try {
-      this.#vars = initialVars(discr, {
-        desiredMinTxUs: Math.round(options.transmitInterval * 1000),
-        requiredMinRxUs: Math.round(options.receiveInterval * 1000),
-        detectMult: options.detectMultiplier,
-      });
+      this.#vars = initialVars(discr, toParameters(options));
       this.#link = transport.attach(
         { local: options.local, peer: options.peer, multihop: options.multihop ?? false, interface: options.interface },
         (data, ttl) => this.#receive(data, ttl),
@@ -150,6 +156,15 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
   /** A read-only copy of the RFC 5880 state variables, for logs and tests. */
   get variables(): Readonly<BfdVars> {
     return { ...this.#vars };
+  }
+
+  /**
+   * Changes the intervals or multiplier without resetting the session: while Up, a Poll Sequence
+   * (RFC 5880 §6.8.3) moves both sides to the new values. Throws RangeError for invalid values.
+   */
+  setTimers(t: Pick<BfdSessionOptions, 'receiveInterval' | 'transmitInterval' | 'detectMultiplier'>): void {
+    if (this.#closed) return;
+    this.#apply(setParameters(this.#vars, toParameters(t)));
   }
 
   /**
