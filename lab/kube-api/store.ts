@@ -13,7 +13,8 @@
 // - for kinds with a status subresource, writes to the main resource keep the old status and status
 //   writes change nothing but status; metadata.generation counts spec (non-metadata) changes;
 // - watches replay from a bounded history; a resourceVersion older than the history gives
-//   410 Gone (reason Expired), so clients relist.
+//   410 Gone (reason Expired), so clients relist. Bookmarks carry `resourceVersion()` and are sent
+//   by the HTTP layer (watch.ts), which also owns timeouts and injected delays.
 // Pure: time and uids come from injected functions; events are delivered synchronously.
 import { alreadyExists, badRequest, conflict, gone, invalid, notFound, StatusError, type ErrorSubject, type StatusCause } from './errors.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, jsonEqual, metadataListRules, type Json, type StrategicListRules } from './patch.ts';
