@@ -155,7 +155,8 @@ class Checker {
       const path = `l2.services[${i}]`;
       if (!names.has(s.class)) this.fail(`${path}.class`, `no class named ${JSON.stringify(s.class)} in l2.classes`);
       const ips = s.ips.map((ip, j) => this.ip(`${path}.ips[${j}]`, ip));
-      const dup = ips.find((ip, j) => ips.indexOf(ip) !== j);
+      const seenIps = new Set<string>();
+      const dup = ips.find((ip) => seenIps.size === seenIps.add(ip).size);
       if (dup) this.fail(`${path}.ips`, `${dup} is listed twice`);
       const out: L2ServiceConfig = { namespace: s.namespace, name: s.name, class: s.class, ips, externalTrafficPolicy: s.externalTrafficPolicy ?? 'Cluster' };
       if (s.sharingKey !== undefined) out.sharingKey = s.sharingKey;

@@ -61,7 +61,8 @@ export function placeService(input: PlaceServiceInput): IpPlacement[] {
   const ordered = input.ordered ?? orderEligible(input.className, input.eligible);
   const units = groupByIndex(input.ips);
   const count = ordered.length;
-  if (count === 0) return input.ips.map((ip, k) => ({ ip, index: indexOf(input.ips, k), node: undefined, preferred: undefined, reason: 'NoEligibleNodes' as const }));
+  const indexes = familyIndexes(input.ips);
+  if (count === 0) return input.ips.map((ip, k) => ({ ip, index: indexes[k] as number, node: undefined, preferred: undefined, reason: 'NoEligibleNodes' as const }));
   const offset = rotationOffset(input.serviceKey, count);
   const preferred = units.map((_, i) => ordered[(offset + i) % count] as string);
   const holder: (string | undefined)[] = preferred.map((p) => (input.available.has(p) ? p : undefined));
@@ -83,7 +84,7 @@ export function placeService(input: PlaceServiceInput): IpPlacement[] {
   });
   const out: IpPlacement[] = [];
   input.ips.forEach((ip, k) => {
-    const index = indexOf(input.ips, k);
+    const index = indexes[k] as number;
     const node = holder[index];
     const pref = preferred[index] as string;
     out.push(node === undefined
@@ -93,12 +94,11 @@ export function placeService(input: PlaceServiceInput): IpPlacement[] {
   return out;
 }
 
-/** Family index of ips[k]: how many IPs of the same family come before it. */
-function indexOf(ips: readonly string[], k: number): number {
-  const fam = familyOf(ips[k] as string);
-  let n = 0;
-  for (let j = 0; j < k; j++) if (familyOf(ips[j] as string) === fam) n++;
-  return n;
+/** Family index of each IP: how many IPs of the same family come before it. */
+function familyIndexes(ips: readonly string[]): number[] {
+  let v4 = 0;
+  let v6 = 0;
+  return ips.map((ip) => (familyOf(ip) === 4 ? v4++ : v6++));
 }
 
 function familyOf(ip: string): 4 | 6 {

@@ -137,6 +137,7 @@ export class Speaker {
     for (const p of d.membership?.peers ?? []) m.peerLive.set({ peer: p.node }, live.includes(p.node) ? 1 : 0);
     const svcClass = new Map(d.l2.services.map((s) => [`${s.namespace}/${s.name}`, s.class]));
     const takenOver = new Map<string, string[]>();
+    const announced = new Set(plan.announce.map((a) => a.ip));
     const next = new Map<string, string | undefined>();
     for (const p of plan.placed) {
       const cls = svcClass.get(p.service) ?? '';
@@ -145,7 +146,7 @@ export class Speaker {
       const before = this.#lastPlaced.get(p.ip);
       if (before === p.node || !this.#lastPlaced.has(p.ip)) continue;
       m.nodeChanges.inc({ class: cls });
-      if (p.node === d.node && plan.announce.some((a) => a.ip === p.ip)) {
+      if (p.node === d.node && announced.has(p.ip)) {
         const l = takenOver.get(p.service) ?? [];
         l.push(p.ip);
         takenOver.set(p.service, l);
