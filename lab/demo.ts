@@ -55,6 +55,7 @@ export async function waitUntil<T>(what: string, timeoutMs: number, check: () =>
 export interface Lab {
   topo: Topology;
   api: LabApi;
+  module: ModuleRuntime;
   loop: OperatorLoop;
   /** Runs the real kubectl against the lab's API (async: the API bridge lives in this process). */
   kubectl(args: string[]): Promise<string>;
@@ -91,7 +92,7 @@ export async function startLab(scenarioPath: string, prefix: string, log: (l: st
   }
   const kubeconfig = api.hostKubeconfigPath;
   return {
-    topo, api, loop,
+    topo, api, loop, module: module!,
     kubectl: async (args) => {
       const r = await promisify(execFile)(toolPath('kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' })
         .catch((err: Error & { stderr?: string }) => { throw new Error(`kubectl ${args.join(' ')}: ${err.stderr ?? err.message}`, { cause: err }); });
@@ -152,6 +153,16 @@ async function main(): Promise<void> {
   say('  network    namespaces mlbl-*: a switch, a client, the nodes; kube-proxy stand-in = nftables DNAT');
   step('Starting the lab (topology, API, operator loop)');
   const lab = await startLab(scenarioPath, 'mlbl-', (l) => { if (values.verbose || /failed|exited|not started|kept in the lab|no Kubernetes mode/.test(l)) say(`  [loop] ${l}`); });
+  // Ctrl-C: the namespace fixture has already killed every process and namespace
+  // (test/support/netns.ts); stop the loop, the API and the imitated addon-operator, then exit.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      void lab.close().finally(() => {
+        say('\ninterrupted: namespaces and processes removed');
+        process.exit(130);
+      });
+    });
+  }
   let exitCode = 0;
   try {
     const svcName = 'nginx-deployment';
@@ -180,6 +191,14 @@ async function main(): Promise<void> {
     if (f.summary) say(`  probe totals ${f.summary}`);
     step('kubectl get svc (the IPs stay; only their announcing node changed)');
     say((await lab.kubectl(['get', 'svc', svcName])).trimEnd());
+    step('What was real in this run');
+    say(`  hooks      ${lab.module.description}`);
+    say('  templates  real helm; DaemonSet, RBAC, PDB are not served by the embedded API and stay in the lab');
+    say(lab.loop.speakerMode === 'kubernetes'
+      ? '  speakers   Kubernetes mode, as the DaemonSet runs them, watching the embedded API'
+      : '  speakers   STATIC MODE: this speaker build has no Kubernetes mode yet, so the lab computed each\n' +
+        '             speaker\'s --config from the API (IPs the hooks wrote, classes, endpoints; lab/static-speaker.ts);\n' +
+        '             node set, command, env and mounted key/config files still come from the rendered DaemonSet');
     if (values.keep) {
       step('The lab keeps running; Ctrl-C removes it');
       say(`  kubectl --kubeconfig ${lab.api.hostKubeconfigPath} get svc,metalloadbalancerclasses`);
