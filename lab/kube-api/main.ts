@@ -1,7 +1,7 @@
 // CLI of the embedded Kubernetes API, so that it can run inside a network namespace:
 //   ip netns exec mlbk-api node --import tsx lab/kube-api/main.ts --dir /tmp/api --host 192.0.2.1 --port 6443
 // Prints one JSON line `{"url":...,"kubeconfig":...}` once it listens; stops on SIGTERM/SIGINT.
-// Faults: POST https://<host>:<port>/lab/faults {"stopAnswering":true} | {"watchDelayMs":500} |
+// Faults: POST https://<host>:<port>/lab/faults {"stopAnswering":true} | {"watchDelayMs":500} | {"refuseConnections":true} |
 // {"dropWatches":"end"|"reset"} (see server.ts).
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -262,3 +262,15 @@ test('watches with allowWatchBookmarks get BOOKMARK events carrying the current 
   assert.equal(ev.object.kind, 'ConfigMap');
   assert.equal(ev.object.metadata.resourceVersion, api.store.resourceVersion());
 });
+
+test('while connections are refused, informers report errors; after recovery a restart catches up', async () => {
+  const nodes = await track('/api/v1/nodes', () => core.listNode());
+  const errorsBefore = nodes.errors.length;
+  api.setFaults({ refuseConnections: true });
+  await until('the watch reset is reported', () => nodes.errors.length > errorsBefore);
+  const e = await apiError(core.readNamespace({ name: 'default' })).catch((err: unknown) => err);
+  assert.ok(e instanceof Error, 'a request fails at the connection, not with a Status');
+  api.store.create(api.store.type('', 'nodes')!, { metadata: { name: 'node-late' } });
+  api.setFaults({ refuseConnections: false });
+  await until('add node-late', () => nodes.log.includes('add node-late'));
+});

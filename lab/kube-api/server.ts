@@ -51,6 +51,8 @@ export interface Faults {
   stopAnswering: boolean;
   /** Every watch event is delivered this much later. */
   watchDelayMs: number;
+  /** Connections are reset as they arrive and requests on open ones fail (the API is down). */
+  refuseConnections: boolean;
 }
 
 /** Default CRD files: crds/*.yaml except Deckhouse's translated documentation files (doc-*). */
@@ -83,7 +85,7 @@ export class KubeApiServer {
   readonly #sockets = new Set<Socket>();
   readonly #held: (() => void)[] = [];
   readonly #unservedCrds = new Set<string>();
-  readonly #faults: Faults = { stopAnswering: false, watchDelayMs: 0 };
+  readonly #faults: Faults = { stopAnswering: false, watchDelayMs: 0, refuseConnections: false };
 
   private constructor(server: Server, store: ObjectStore, url: string, kubeconfigPath: string, caCertPem: string, opts: KubeApiServerOptions) {
     this.#server = server;
@@ -113,6 +115,10 @@ export class KubeApiServer {
     const api = new KubeApiServer(server, store, url, kubeconfigPath, tls.caCertPem, opts);
     api.#seed(opts.crdFiles ?? defaultCrdFiles());
     server.on('connection', (s: Socket) => {
+      if (api.#faults.refuseConnections) {
+        s.destroy();
+        return;
+      }
       api.#sockets.add(s);
       s.on('close', () => api.#sockets.delete(s));
     });
@@ -156,9 +162,13 @@ export class KubeApiServer {
     return { ...this.#faults };
   }
 
-  /** Changes fault switches; switching stopAnswering off answers the held requests. */
+  /**
+   * Changes fault switches; switching stopAnswering off answers the held requests; switching
+   * refuseConnections on also resets the open watches.
+   */
   setFaults(f: Partial<Faults>): void {
     Object.assign(this.#faults, f);
+    if (f.refuseConnections) this.dropWatches('reset');
     if (!this.#faults.stopAnswering) for (const run of this.#held.splice(0)) run();
   }
 
@@ -189,6 +199,10 @@ export class KubeApiServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'https://embedded');
+      if (this.#faults.refuseConnections && url.pathname !== '/lab/faults') {
+        req.socket.destroy();
+        return;
+      }
       const body = await readBody(req);
       if (url.pathname === '/lab/faults') return this.#faultControl(req, body, res);
       if (url.pathname === '/openapi/v2') {
@@ -209,7 +223,7 @@ export class KubeApiServer {
     }
   }
 
-  /** `GET /lab/faults` shows, `POST /lab/faults {stopAnswering?, watchDelayMs?, dropWatches?: "end"|"reset"}` sets. */
+  /** `GET /lab/faults` shows, `POST /lab/faults {stopAnswering?, watchDelayMs?, refuseConnections?, dropWatches?: "end"|"reset"}` sets. */
   #faultControl(req: IncomingMessage, body: string, res: ServerResponse): void {
     if (req.method === 'POST') {
       const f = (body ? JSON.parse(body) : {}) as Partial<Faults> & { dropWatches?: 'end' | 'reset' };
@@ -217,6 +231,7 @@ export class KubeApiServer {
       const next: Partial<Faults> = {};
       if (typeof f.stopAnswering === 'boolean') next.stopAnswering = f.stopAnswering;
       if (typeof f.watchDelayMs === 'number') next.watchDelayMs = f.watchDelayMs;
+      if (typeof f.refuseConnections === 'boolean') next.refuseConnections = f.refuseConnections;
       this.setFaults(next);
     }
     send(res, 200, { ...this.faults(), watches: this.watchCount() });
