@@ -5,11 +5,13 @@ import { runCli } from './lib/cli.ts';
 import type { Hook } from './lib/index.ts';
 import membershipKey from './membership-key.ts';
 import l2Services from './l2-services.ts';
+import l2Migration from './l2-migration.ts';
 
 /** Every hook of the module. */
 export const hooks: readonly Hook[] = [
   membershipKey,
   l2Services,
+  l2Migration,
 ];
 
 runCli(hooks, process.argv.slice(2), process.env, {

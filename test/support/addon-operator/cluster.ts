@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { crdResourceType, type CrdSpec } from '../../../lab/kube-api/crd.ts';
+import { moduleConfigCrd } from '../../../lab/kube-api/builtin-crds.ts';
 import { builtinTypes } from '../../../lab/kube-api/resources.ts';
 import { ObjectStore, type KubeObject, type ResourceType } from '../../../lab/kube-api/store.ts';
 import { repoRoot } from '../tools.ts';
@@ -30,10 +31,21 @@ export function typeOf(store: ObjectStore, o: KubeObject): ResourceType {
   return t;
 }
 
-/** A store with the built-in kinds and the module's CRDs, holding the fixture's objects. */
+/**
+ * Deckhouse's ModuleConfig (hooks bind it to read settings before conversion). Its schema lists
+ * `metadata: {type: object}`, which lab/kube-api/crd.ts prune() would empty in place (names lost),
+ * so the copy registered here leaves metadata to ObjectMeta validation as apiextensions does.
+ */
+function moduleConfigType(): ResourceType {
+  const crd = structuredClone(moduleConfigCrd) as unknown as { metadata: { name?: string }; spec: CrdSpec & { versions: { schema?: { openAPIV3Schema?: { properties?: Record<string, unknown> } } }[] } };
+  for (const v of crd.spec.versions) delete v.schema?.openAPIV3Schema?.properties?.metadata;
+  return crdResourceType(crd);
+}
+
+/** A store with the built-in kinds, Deckhouse's ModuleConfig and the module's CRDs, holding the fixture's objects. */
 export function clusterFromYaml(text = '', opts: { now?: () => Date } = {}): ObjectStore {
   const store = new ObjectStore(opts.now ? { now: opts.now } : {});
-  for (const t of [...builtinTypes(), ...moduleCrdTypes()]) store.register(t);
+  for (const t of [...builtinTypes(), moduleConfigType(), ...moduleCrdTypes()]) store.register(t);
   for (const o of objectsFromYaml(text)) store.create(typeOf(store, o), o);
   return store;
 }
