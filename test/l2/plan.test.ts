@@ -377,3 +377,20 @@ test('a write the informer never shows is sent again after a while', () => {
   assert.equal(c.run({ advanceMs: 31_000 }).serviceWrites.length, 1, 'sent again after 30 s');
   assert.deepEqual(c.get('web').ingress, ['192.168.2.100']);
 });
+
+test('an unreadable pool entry (written before the schema refused it) is listed in InvalidAddressPool; the rest is used', () => {
+  const c = new Cluster({ classes: [cls('a', { isDefault: true, addressPool: ['192.0.2.10-192.0.2.5', '198.51.100.0/30'] })], nodes: [node('n1')], services: [svc('web')] });
+  c.run();
+  assert.deepEqual(c.get('web').ingress, ['198.51.100.0']);
+  const invalid = c.getClass('a')?.status?.conditions.find((x) => x.type === 'InvalidAddressPool');
+  assert.equal(invalid?.status, 'True');
+  assert.match(invalid?.message ?? '', /192\.0\.2\.10-192\.0\.2\.5/);
+  assert.equal(c.getClass('a')?.status?.totalAddresses, '4');
+});
+
+test('an unparsable spec.loadBalancerIP is reported and the Service still gets an IP', () => {
+  const c = new Cluster({ classes: [cls('a', { isDefault: true })], nodes: [node('n1')], services: [svc('web', { loadBalancerIP: '300.1.1.1' })] });
+  const p = c.run();
+  assert.deepEqual(c.get('web').ingress, ['192.168.2.100']);
+  assert.deepEqual(eventLines(p).filter((l) => l.startsWith('InvalidAnnotation')), ['InvalidAnnotation: spec.loadBalancerIP: "300.1.1.1" is not an IP address']);
+});
