@@ -69,10 +69,10 @@ export class Frr {
     }
   }
 
-  /** Runs a vtysh command; undefined when vtysh fails (daemon not up yet). */
-  vtysh(cmd: string): string | undefined {
+  /** Runs vtysh commands; undefined when vtysh fails (daemon not up yet). */
+  vtysh(...cmds: string[]): string | undefined {
     try {
-      return execFileSync('vtysh', ['--vty_socket', this.dir, '-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
+      return execFileSync('vtysh', ['--vty_socket', this.dir, ...cmds.flatMap((c) => ['-c', c])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
     } catch {
       return undefined;
     }
