@@ -200,4 +200,23 @@ describe('l2-services handler', () => {
     assert.match(JSON.stringify(terms), /node-role\.kubernetes\.io\/bgp/);
     assert.ok(r.metrics.some((m) => 'name' in m && m.name === 'd8_metallb_obsolete_layer2_pools_are_used' && m.labels?.name === 'old-l2'));
   });
+
+  it('the state store carries the write cache: a stale snapshot in the next run neither flips nor re-allocates', async () => {
+    const lb = { 'node-role.kubernetes.io/loadbalancer': '' };
+    const klassRecord = { name: 'ingress', uid: 'c1', resourceVersion: '1', generation: 1, creationTimestamp: '2025-01-01T00:00:00Z', deletionTimestamp: '', finalizers: [], isDefault: true, interfaces: [], addressPool: ['192.168.2.100-192.168.2.150'], nodeSelector: lb, status: null };
+    const svcRecord = (name: string, created: string) => ({
+      namespace: 'default', name, uid: `u-${name}`, resourceVersion: '1', creationTimestamp: created, type: 'LoadBalancer', loadBalancerClass: '',
+      annotations: {}, ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', loadBalancerIP: '', externalTrafficPolicy: 'Cluster', selector: {}, ports: [{ port: 80, protocol: 'TCP' }], ingress: [], conditions: [],
+    });
+    const state = new Map();
+    const nodes = [{ name: 'n1', labels: lb }];
+    const first = await runHandler(l2Services, { state, snapshots: { services: [svcRecord('s1', '2026-01-01T00:00:01Z'), svcRecord('s2', '2026-01-01T00:00:02Z')], classes: [klassRecord], nodes } });
+    const ipsOf = (r: typeof first, name: string) => JSON.stringify(r.kube.filter((o) => o.operation === 'MergePatch' && o.name === name));
+    assert.match(ipsOf(first, 's2'), /192\.168\.2\.101/);
+    // s1 is deleted; the informer still shows s2 as before the first run's write (no IP).
+    const second = await runHandler(l2Services, { state, now: new Date('2026-01-01T00:00:01Z'), snapshots: { services: [svcRecord('s2', '2026-01-01T00:00:02Z')], classes: [klassRecord], nodes } });
+    assert.equal(ipsOf(second, 's2'), '[]', 'no write: the cache knows s2 holds .101');
+    assert.ok(!second.kube.some((o) => o.operation === 'CreateIfNotExists'), 'no Event repeated');
+  });
 });
+
