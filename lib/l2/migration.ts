@@ -8,8 +8,9 @@
 // when BGP pools exist (class-less Services then belong to the BGP pools).
 import type { JsonValue } from './json.ts';
 
-/** Label of generated classes (today's module uses the same). */
+/** Label key of generated classes (today's module uses the same). */
 export const MIGRATION_LABEL_KEY = 'auto-generated-by';
+/** Label value of generated classes. */
 export const MIGRATION_LABEL_VALUE = 'd8-migration-hook';
 /** Name of the class generated from `layer2` pools. */
 export const MIGRATED_CLASS_NAME = 'l2-default';

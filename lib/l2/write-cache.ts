@@ -26,7 +26,9 @@ export interface WriteCacheData {
   readonly reported: Readonly<Record<string, string>>;
 }
 
+/** A write the snapshot does not show after this long is sent again (it may have failed). */
 export const REWRITE_AFTER_MS = 30_000;
+/** A write the snapshot does not show after this long is forgotten (the snapshot is trusted again). */
 export const EXPIRE_AFTER_MS = 600_000;
 
 /** Parses stored JSON; anything unexpected reads as an empty cache (a restart is safe: informers start fresh). */
