@@ -10,6 +10,8 @@ import { validateObjectMeta } from './validation.ts';
 export const crdType: ResourceType = {
   group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition',
   singular: 'customresourcedefinition', shortNames: ['crd', 'crds'], namespaced: false, statusSubresource: true,
+  // kubectl apply sends strategic merge patches for this built-in kind; its lists are atomic.
+  strategicListRules: {},
   validate: (o: KubeObject): StatusCause[] => {
     const causes = validateObjectMeta(o, 'subdomain', false);
     const spec = o.spec as CrdSpec | undefined;

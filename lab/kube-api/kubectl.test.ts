@@ -104,6 +104,10 @@ test('kubectl get svc shows <pending>, then the comma-joined ingress IPs in EXTE
   assert.match(rows[0]?.['PORT(S)'] ?? '', /^8080:\d+\/TCP$/);
 });
 
+test('kubectl apply of the module CRDs (already served) succeeds', async () => {
+  for (const f of defaultCrdFiles()) assert.match(await ok('apply', '-f', f), /customresourcedefinition.apiextensions.k8s.io\/\S+ (configured|unchanged)/);
+});
+
 test('kubectl get metalloadbalancerclasses prints the CRD printer columns', async () => {
   const crd = (yaml.loadAll(readFileSync(defaultCrdFiles().find((f) => f.endsWith('metalloadbalancerclasses.yaml'))!, 'utf8')) as { spec: { versions: { additionalPrinterColumns?: { name: string; priority?: number }[] }[] } }[])[0]!;
   const columns = (crd.spec.versions[0]!.additionalPrinterColumns ?? []).filter((c) => !c.priority).map((c) => c.name.toUpperCase());
