@@ -9,6 +9,7 @@ import {
   type Plan, type ServiceRecord,
 } from '../lib/l2/index.ts';
 import { MAX_EVENTS_PER_RUN } from './lib/collectors.ts';
+import { parseBgpSettings } from '../lib/bgp/index.ts';
 
 const CLASS_API = 'network.deckhouse.io/v1alpha1';
 const CLASS_KIND = 'MetalLoadBalancerClass';
@@ -96,6 +97,8 @@ export default defineHook({
       nodes: input.snapshots.nodes,
       settings: { loadBalancerClass: typeof values.loadBalancerClass === 'string' ? values.loadBalancerClass : '', bgpPools: bgpPoolNames(values) },
       bgpSpeakerSelector: bgpSpeakerSelector(values),
+      // BGP pools share this run's IPAM (lib/bgp); their settings problems are reported by bgp-settings.
+      bgpPools: parseBgpSettings(values, input.snapshots.nodes).pools.map((b) => ({ name: b.name, addresses: b.addresses, autoAssign: b.autoAssign, avoidBuggyIPs: b.avoidBuggyIPs })),
       cache: loadWriteCache(input.state.read(CACHE_KEY)),
       now: input.now,
       eventBudget: MAX_EVENTS_PER_RUN,

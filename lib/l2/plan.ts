@@ -1,6 +1,7 @@
 // One run of the L2 control plane: from Services, classes, nodes and the write cache to the status
 // writes, Events, values and metrics (DESIGN §2–§3). Pure: time comes in as `now`, the cache as data.
-import { allocate, poolFamilies, poolSize, type AllocationFailure, type AllocationRequest, type AllocationResult } from '../ipam/index.ts';
+import { allocate, poolFamilies, poolSize, type AllocationFailure, type AllocationRequest, type AllocationResult, type PoolDefinition } from '../ipam/index.ts';
+import { BGP_REASON, prepareBgp, resolveBgpPools, type BgpRunContext } from '../bgp/index.ts';
 import { backendKey } from '../ipam/sharing.ts';
 import { formatIP, tryParseIP, type IPAddress } from '../net/index.ts';
 import { readServiceWish, serviceFamilies } from './annotations.ts';
@@ -21,6 +22,8 @@ export interface PlanInput {
   readonly settings: L2Settings;
   /** settings.speaker.nodeSelector when BGP pools exist (joins the speaker affinity); else undefined. */
   readonly bgpSpeakerSelector?: Readonly<Record<string, string>>;
+  /** BGP pools (settings.addressPools with protocol bgp, settings order): allocated in this same run (lib/bgp). */
+  readonly bgpPools?: readonly PoolDefinition[];
   readonly cache: WriteCacheData;
   readonly now: Date;
   /** Events this run may emit; the rest wait (warnings) or are dropped (transitions) and counted. */
@@ -100,6 +103,8 @@ interface ServiceWork {
   readonly warnings: string[];
   readonly shareNodes: string | undefined;
   readonly deprecated: readonly string[];
+  /** A BGP Service: choice.className is the BGP pool (lib/bgp/choice.ts). */
+  readonly bgp?: boolean;
 }
 
 /** Decides one run. */
@@ -113,9 +118,11 @@ export function plan(input: PlanInput): Plan {
     .sort((a, b) => compareAge(a.key, b.key))
     .map((x) => x.svc);
 
-  const work = services.map((svc) => prepareService(svc, classes, input.settings, cache));
+  const bgpPools = resolveBgpPools(classes.ordered.map((n) => classes.byName.get(n)).flatMap((c) => (c ? [{ name: c.record.name, addresses: c.record.addressPool }] : [])), input.bgpPools ?? []);
+  const bgpCtx: BgpRunContext = { pools: bgpPools, loadBalancerClass: input.settings.loadBalancerClass, classNames: new Set(classes.byName.keys()), hasDefaultClass: classes.defaultClass !== undefined };
+  const work = services.map((svc) => prepareService(svc, classes, input.settings, cache, bgpCtx));
   const requests = work.flatMap((w) => (w.request ? [w.request] : []));
-  const allocation = allocate([...classes.byName.values()].map((c) => c.pool), requests);
+  const allocation = allocate([...[...classes.byName.values()].map((c) => c.pool), ...bgpPools.map((p) => p.spec)], requests);
 
   const events: PlannedEvent[] = [];
   const warningMarks: { key: string; fingerprint: string; event: PlannedEvent[] }[] = [];
@@ -130,18 +137,18 @@ export function plan(input: PlanInput): Plan {
     let desired: ServiceView | undefined;
     if (w.choice.type === 'bound') {
       const className = w.choice.className;
-      bound.set(className, (bound.get(className) ?? 0) + 1);
+      if (!w.bgp) bound.set(className, (bound.get(className) ?? 0) + 1);
       const result = allocation.results.get(serviceId(svc)) as AllocationResult;
       const ips = result.slots.filter((s) => s.ip).map((s) => formatIP(s.ip as IPAddress));
       const total = result.slots.length;
       const specs: ConditionSpec[] = [
-        condition(ServiceConditions.class, true, BOUND_REASON, className),
+        condition(ServiceConditions.class, true, w.bgp ? BGP_REASON : BOUND_REASON, className),
         condition(ServiceConditions.assigned, ips.length === total, ips.length === total ? 'AllIPsAssigned' : 'NotAllIPsAssigned', `${ips.length} of ${total} public IPs were assigned`),
       ];
       desired = { ingress: ips, conditions: specs.map((s) => withTransitionTime(s, w.effective.conditions, now)) as Condition[] & JsonValue };
       if (ips.length < total) unassigned.push({ namespace: svc.namespace, name: svc.name, className, missing: total - ips.length });
       for (const annotation of w.deprecated) deprecatedAnnotations.push({ namespace: svc.namespace, name: svc.name, annotation });
-      events.push(...transitionEvents(regarding, className, result, w.effective, desired));
+      events.push(...transitionEvents(regarding, w.bgp ? `BGP pool ${className}` : `class ${className}`, result, w.effective, desired));
     } else if (w.choice.type === 'release') {
       desired = { ingress: [], conditions: [] as Condition[] & JsonValue };
       if (w.effective.ingress.length > 0) {
@@ -208,7 +215,9 @@ export function plan(input: PlanInput): Plan {
     events: emitted,
     suppressedEvents,
     values: { classes: classValues(input.classes), nodeSelectorTerms: speakerNodeSelectorTerms(input.classes, input.bgpSpeakerSelector) },
-    pools: [...classes.byName.values()].map((c) => ({ pool: c.record.name, total: poolSize(c.pool), inUse: allocation.inUse.get(c.record.name) ?? 0 })).sort((a, b) => (a.pool < b.pool ? -1 : 1)),
+    pools: [...classes.byName.values()].map((c) => ({ pool: c.record.name, total: poolSize(c.pool), inUse: allocation.inUse.get(c.record.name) ?? 0 }))
+      .concat(bgpPools.map((p) => ({ pool: p.name, total: poolSize(p.spec), inUse: allocation.inUse.get(p.spec.name) ?? 0 })))
+      .sort((a, b) => (a.pool < b.pool ? -1 : 1)),
     unassigned,
     deprecatedAnnotations,
     cache: cache.toData(),
@@ -216,9 +225,16 @@ export function plan(input: PlanInput): Plan {
 }
 
 /** Class choice, effective status (write cache) and the allocation request of one Service. */
-function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Settings, cache: WriteCache): ServiceWork {
+function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Settings, cache: WriteCache, bgpCtx?: BgpRunContext): ServiceWork {
   const snapshot = viewOf(svc.ingress, svc.conditions);
   const eff = cache.effective(serviceKey(svc), svc.resourceVersion, snapshot, sameView);
+  // BGP first (lib/bgp/choice.ts): it claims only what the L2 rule would not, and keeps its claims.
+  const bgp = bgpCtx ? prepareBgp(svc, bgpCtx, eff.view.conditions, eff.view.ingress) : undefined;
+  if (bgp) {
+    const c = bgp.choice;
+    const choice: ClassChoice = c.type === 'bound' ? { type: 'bound', className: c.pool, sticky: c.sticky } : c;
+    return { svc, snapshot, effective: eff.view, pendingWrite: eff.pendingWrite, choice, request: bgp.request, warnings: [...bgp.warnings], shareNodes: undefined, deprecated: [], bgp: true };
+  }
   // Decide from our newest write: the snapshot may not show it yet.
   const boundCondition = eff.view.conditions.find((c) => c.type === ServiceConditions.class);
   const choice = chooseClass(svc, classes, settings, boundCondition?.reason === BOUND_REASON ? boundCondition.message : undefined);
@@ -256,12 +272,12 @@ function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Setti
 }
 
 /** IPAllocated, IPReleased and AllocationFailed on changes only. */
-function transitionEvents(regarding: PlannedEvent['regarding'], className: string, result: AllocationResult, before: ServiceView, after: ServiceView): PlannedEvent[] {
+function transitionEvents(regarding: PlannedEvent['regarding'], source: string, result: AllocationResult, before: ServiceView, after: ServiceView): PlannedEvent[] {
   const out: PlannedEvent[] = [];
   const added = after.ingress.filter((ip) => !before.ingress.includes(ip));
   const removed = before.ingress.filter((ip) => !after.ingress.includes(ip));
-  if (removed.length > 0) out.push({ regarding, type: 'Normal', reason: 'IPReleased', message: `Released ${removed.join(', ')} (no longer valid for class ${className})` });
-  if (added.length > 0) out.push({ regarding, type: 'Normal', reason: 'IPAllocated', message: `Assigned ${added.join(', ')} from class ${className}` });
+  if (removed.length > 0) out.push({ regarding, type: 'Normal', reason: 'IPReleased', message: `Released ${removed.join(', ')} (no longer valid for ${source})` });
+  if (added.length > 0) out.push({ regarding, type: 'Normal', reason: 'IPAllocated', message: `Assigned ${added.join(', ')} from ${source}` });
   const failures = result.slots.filter((s) => s.failure);
   const assignedBefore = before.conditions.find((c) => c.type === ServiceConditions.assigned);
   const assignedAfter = after.conditions.find((c) => c.type === ServiceConditions.assigned);

@@ -1,0 +1,117 @@
+// A BGP Service inside the shared allocation run (lib/l2/plan.ts): BGP pools resolved after the
+// classes (an address a MetalLoadBalancerClass has is not handed out by an overlapping BGP pool:
+// classes own contested addresses, like an older class over a newer one), and one Service's
+// choice plus allocation request.
+import { backendKey } from '../ipam/sharing.ts';
+import { poolFamilies, resolvePools, type AllocationRequest, type PoolDefinition, type PoolSpec, type ResolvedPool } from '../ipam/index.ts';
+import { tryParseIP, type IPAddress, type IPFamily } from '../net/index.ts';
+import { readBgpWish } from './annotations.ts';
+import { BGP_REASON, CLASS_CONDITION, chooseBgp, type BgpChoice } from './choice.ts';
+
+/** Allocator pool names of BGP pools: `bgp:<name>` (class names cannot hold a colon). */
+export const bgpPoolId = (name: string): string => `bgp:${name}`;
+
+/** A BGP pool after resolution, with its user-facing name. */
+export interface ResolvedBgpPool {
+  readonly name: string;
+  /** The allocator's pool (name = bgpPoolId(name)). */
+  readonly spec: PoolSpec;
+  /** Class names or BGP pools (`bgp:<name>`) that own part of its addresses. */
+  readonly overlapsWith: readonly string[];
+  readonly invalidEntries: readonly string[];
+}
+
+/** Resolves BGP pools (settings order) after the class pools (given in class precedence order). */
+export function resolveBgpPools(classPools: readonly PoolDefinition[], bgpPools: readonly PoolDefinition[]): ResolvedBgpPool[] {
+  const all: ResolvedPool[] = resolvePools([...classPools, ...bgpPools.map((p) => ({ ...p, name: bgpPoolId(p.name) }))]);
+  return all.slice(classPools.length).map((r, i) => ({
+    name: (bgpPools[i] as PoolDefinition).name,
+    spec: r.spec,
+    overlapsWith: r.overlapsWith,
+    invalidEntries: r.invalidEntries,
+  }));
+}
+
+/** The Service fields this needs (a subset of lib/l2 ServiceRecord). */
+export interface BgpServiceRecord {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: string;
+  readonly loadBalancerClass: string;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly ipFamilies: readonly string[];
+  readonly ipFamilyPolicy: string;
+  readonly loadBalancerIP: string;
+  readonly externalTrafficPolicy: string;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly ports: readonly { readonly port: number; readonly protocol: string }[];
+}
+
+/** What the shared run knows about BGP. */
+export interface BgpRunContext {
+  readonly pools: readonly ResolvedBgpPool[];
+  readonly loadBalancerClass: string;
+  readonly classNames: ReadonlySet<string>;
+  readonly hasDefaultClass: boolean;
+}
+
+/** The outcome for one Service: undefined when it is not a BGP Service. */
+export interface BgpPrepared {
+  readonly choice: BgpChoice;
+  readonly request: AllocationRequest | undefined;
+  readonly warnings: readonly string[];
+}
+
+/** The families a BGP Service gets (same rule as L2: ipFamilies under ipFamilyPolicy). */
+function families(svc: BgpServiceRecord, pool: readonly IPFamily[]): IPFamily[] {
+  const asked = svc.ipFamilies.map((f) => (f === 'IPv6' ? 6 : f === 'IPv4' ? 4 : undefined)).filter((f): f is IPFamily => f !== undefined);
+  const fams: IPFamily[] = asked.length > 0 ? [...new Set(asked)] : [pool[0] ?? 4];
+  let chosen: IPFamily[];
+  if (svc.ipFamilyPolicy === 'RequireDualStack') chosen = fams;
+  else if (svc.ipFamilyPolicy === 'PreferDualStack') {
+    const present = fams.filter((f) => pool.includes(f));
+    chosen = present.length > 0 ? present : fams.slice(0, 1);
+  } else chosen = fams.slice(0, 1);
+  return [...chosen].sort((a, b) => a - b);
+}
+
+/**
+ * Decides whether `svc` is a BGP Service and builds its request. `conditions` and `ingress` are
+ * the effective status (the hook's newest write or the snapshot).
+ */
+export function prepareBgp(
+  svc: BgpServiceRecord,
+  ctx: BgpRunContext,
+  conditions: readonly { type: string; reason: string; message: string }[],
+  ingress: readonly string[],
+): BgpPrepared | undefined {
+  const cond = conditions.find((c) => c.type === CLASS_CONDITION);
+  const wish = readBgpWish(svc);
+  const held = ingress.map((t) => tryParseIP(t)).filter((a): a is IPAddress => a !== undefined);
+  const asked = svc.ipFamilies[0] === 'IPv6' ? 6 : 4;
+  const choice = chooseBgp(svc, {
+    pools: ctx.pools.map((p) => ({ ...p.spec, name: p.name })),
+    loadBalancerClass: ctx.loadBalancerClass,
+    classNames: ctx.classNames,
+    hasDefaultClass: ctx.hasDefaultClass,
+    boundPool: cond?.reason === BGP_REASON ? cond.message : undefined,
+    boundL2: cond !== undefined && cond.reason !== BGP_REASON,
+    held,
+    pins: wish.pins,
+    family: asked,
+  });
+  if (!choice) return undefined;
+  if (choice.type !== 'bound') return { choice, request: undefined, warnings: choice.type === 'pending' ? [choice.problem, ...wish.problems] : [] };
+  const pool = ctx.pools.find((p) => p.name === choice.pool) as ResolvedBgpPool;
+  const request: AllocationRequest = {
+    id: `${svc.namespace}/${svc.name}`,
+    pool: pool.spec.name,
+    families: families(svc, poolFamilies(pool.spec)),
+    count: 1,
+    current: held,
+    pins: wish.pins,
+    sharing: { key: wish.sharingKey, ports: svc.ports.map((p) => `${p.protocol || 'TCP'}/${p.port}`), backendKey: backendKey(svc.externalTrafficPolicy, svc.selector) },
+    blockNew: undefined,
+  };
+  return { choice, request, warnings: wish.problems };
+}
