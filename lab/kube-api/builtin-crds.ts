@@ -12,6 +12,23 @@ export const crdType: ResourceType = {
   singular: 'customresourcedefinition', shortNames: ['crd', 'crds'], namespaced: false, statusSubresource: true,
   // kubectl apply sends strategic merge patches for this built-in kind; its lists are atomic.
   strategicListRules: {},
+  // The apiextensions controllers accept names at once here: Established and NamesAccepted are
+  // True from creation (so `kubectl wait --for condition=established` returns).
+  prepare: (o: KubeObject): KubeObject => {
+    const spec = o.spec as CrdSpec | undefined;
+    if (!spec?.names || !Array.isArray(spec.versions)) return o;
+    const since = o.metadata.creationTimestamp ?? '';
+    const condition = (type: string, reason: string, message: string): object => ({ type, status: 'True', lastTransitionTime: since, reason, message });
+    o.status = {
+      acceptedNames: spec.names,
+      storedVersions: spec.versions.filter((v) => v.storage).map((v) => v.name),
+      conditions: [
+        condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+        condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+      ],
+    };
+    return o;
+  },
   validate: (o: KubeObject): StatusCause[] => {
     const causes = validateObjectMeta(o, 'subdomain', false);
     const spec = o.spec as CrdSpec | undefined;

@@ -106,6 +106,7 @@ test('kubectl get svc shows <pending>, then the comma-joined ingress IPs in EXTE
 
 test('kubectl apply of the module CRDs (already served) succeeds', async () => {
   for (const f of defaultCrdFiles()) assert.match(await ok('apply', '-f', f), /customresourcedefinition.apiextensions.k8s.io\/\S+ (configured|unchanged)/);
+  assert.match(await ok('wait', '--for=condition=established', '--timeout=10s', 'crd/metalloadbalancerclasses.network.deckhouse.io'), /condition met/);
 });
 
 test('kubectl get metalloadbalancerclasses prints the CRD printer columns', async () => {
