@@ -18,9 +18,9 @@ export interface FamilyChanges {
 function groupByAttrs(routes: Iterable<Route>): RouteGroup[] {
   const groups = new Map<string, RouteGroup>();
   for (const r of routes) {
-    const g = groups.get(r.attrKey);
+    const g = groups.get(r.attrs.attrKey);
     if (g) g.prefixes.push(r.prefix);
-    else groups.set(r.attrKey, { sample: r, prefixes: [r.prefix] });
+    else groups.set(r.attrs.attrKey, { sample: r, prefixes: [r.prefix] });
   }
   return [...groups.values()];
 }
@@ -42,7 +42,7 @@ export class AdjRibOut {
   /** Prefixes whose announcement or withdrawal has not been sent yet. */
   get pendingCount(): number {
     let n = 0;
-    for (const [k, r] of this.#desired) if (this.#sent.get(k)?.attrKey !== r.attrKey) n++;
+    for (const [k, r] of this.#desired) if (this.#sent.get(k)?.attrs.attrKey !== r.attrs.attrKey) n++;
     for (const k of this.#sent.keys()) if (!this.#desired.has(k)) n++;
     return n;
   }
@@ -64,7 +64,7 @@ export class AdjRibOut {
       const withdraw: Prefix[] = [];
       for (const [k, r] of this.#desired) {
         if (r.prefix.address.family !== family) continue;
-        if (this.#sent.get(k)?.attrKey === r.attrKey) continue;
+        if (this.#sent.get(k)?.attrs.attrKey === r.attrs.attrKey) continue;
         announce.push(r);
         this.#sent.set(k, r);
       }

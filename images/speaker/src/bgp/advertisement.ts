@@ -13,53 +13,68 @@ export interface Advertisement {
   med?: number;
 }
 
-/** An advertisement in canonical form: communities sorted and deduplicated, with a key for its attribute set. */
-export interface Route {
-  prefix: Prefix;
-  key: string;
-  communities: number[];
-  largeCommunities: LargeCommunity[];
-  extendedCommunities: bigint[];
+/** An attribute set in canonical form: communities sorted and deduplicated; shared by its routes. */
+export interface RouteAttributes {
+  communities: readonly number[];
+  largeCommunities: readonly LargeCommunity[];
+  extendedCommunities: readonly bigint[];
   localPref?: number;
   med?: number;
-  /** Routes with equal attrKey share one UPDATE. */
+  /** Equal keys = equal attributes: such routes share one UPDATE. */
   attrKey: string;
 }
 
-function uniqSorted<T>(xs: readonly T[], key: (x: T) => string, cmp: (a: T, b: T) => number): T[] {
+/** A route of the Adj-RIB-Out: a prefix, its text key and its (shared) attribute set. */
+export interface Route {
+  prefix: Prefix;
+  key: string;
+  attrs: RouteAttributes;
+}
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+function uniqSorted<T>(xs: readonly T[] | undefined, key: (x: T) => string, cmp: (a: T, b: T) => number): readonly T[] {
+  if (!xs || xs.length === 0) return EMPTY;
   const m = new Map<string, T>();
   for (const x of xs) m.set(key(x), x);
   return [...m.values()].sort(cmp);
 }
 
 const cmpBig = (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0);
+const largeText = (c: LargeCommunity) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`;
 
-/** Canonical form of an advertisement (RFC 1997/8092 ask to remove duplicates; sorting makes keys stable). */
-export function toRoute(a: Advertisement): Route {
-  const communities = uniqSorted(a.communities ?? [], String, (x, y) => x - y);
-  const largeCommunities = uniqSorted(
-    a.largeCommunities ?? [],
-    (c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`,
-    (x, y) => x.globalAdmin - y.globalAdmin || x.localData1 - y.localData1 || x.localData2 - y.localData2,
-  );
-  const extendedCommunities = uniqSorted(a.extendedCommunities ?? [], String, cmpBig);
-  const attrKey = JSON.stringify([
-    communities,
-    largeCommunities.map((c) => [c.globalAdmin, c.localData1, c.localData2]),
-    extendedCommunities.map(String),
-    a.localPref ?? null,
-    a.med ?? null,
-  ]);
-  return {
-    prefix: a.prefix,
-    key: formatPrefix(a.prefix),
-    communities,
-    largeCommunities,
-    extendedCommunities,
-    ...(a.localPref !== undefined ? { localPref: a.localPref } : {}),
-    ...(a.med !== undefined ? { med: a.med } : {}),
-    attrKey,
-  };
+/**
+ * Canonical attribute sets, interned: thousands of prefixes announced with the same communities
+ * hold one object (RFC 1997/8092 ask to remove duplicates; sorting makes the key stable).
+ */
+export class AttributeInterner {
+  #byRaw = new Map<string, RouteAttributes>();
+
+  of(a: Advertisement): RouteAttributes {
+    const raw = `${a.communities?.join(',') ?? ''}|${a.largeCommunities?.map(largeText).join(',') ?? ''}|${a.extendedCommunities?.join(',') ?? ''}|${a.localPref ?? ''}|${a.med ?? ''}`;
+    let attrs = this.#byRaw.get(raw);
+    if (!attrs) {
+      const communities = uniqSorted(a.communities, String, (x, y) => x - y);
+      const largeCommunities = uniqSorted(a.largeCommunities, largeText, (x, y) => x.globalAdmin - y.globalAdmin || x.localData1 - y.localData1 || x.localData2 - y.localData2);
+      const extendedCommunities = uniqSorted(a.extendedCommunities, String, cmpBig);
+      const attrKey = `${communities.join(',')}|${largeCommunities.map(largeText).join(',')}|${extendedCommunities.join(',')}|${a.localPref ?? ''}|${a.med ?? ''}`;
+      attrs = {
+        communities,
+        largeCommunities,
+        extendedCommunities,
+        ...(a.localPref !== undefined ? { localPref: a.localPref } : {}),
+        ...(a.med !== undefined ? { med: a.med } : {}),
+        attrKey,
+      };
+      this.#byRaw.set(raw, attrs);
+    }
+    return attrs;
+  }
+}
+
+/** Canonical form of one advertisement. */
+export function toRoute(a: Advertisement, interner = new AttributeInterner()): Route {
+  return { prefix: a.prefix, key: formatPrefix(a.prefix), attrs: interner.of(a) };
 }
 
 /**
@@ -67,26 +82,29 @@ export function toRoute(a: Advertisement): Route {
  * union of communities, the highest LOCAL_PREF and the lowest MED, as MetalLB merges them.
  */
 export function mergeAdvertisements(advs: readonly Advertisement[]): Map<string, Route> {
-  const byPrefix = new Map<string, Advertisement>();
+  const out = new Map<string, Route>();
+  const merged = new Map<string, Advertisement>();
+  const interner = new AttributeInterner();
   for (const a of advs) {
     const key = formatPrefix(a.prefix);
-    const prev = byPrefix.get(key);
+    const prev = merged.get(key);
     if (!prev) {
-      byPrefix.set(key, a);
+      merged.set(key, a);
+      out.set(key, { prefix: a.prefix, key, attrs: interner.of(a) });
       continue;
     }
     const localPref = prev.localPref === undefined ? a.localPref : a.localPref === undefined ? prev.localPref : Math.max(prev.localPref, a.localPref);
     const med = prev.med === undefined ? a.med : a.med === undefined ? prev.med : Math.min(prev.med, a.med);
-    byPrefix.set(key, {
+    const both: Advertisement = {
       prefix: a.prefix,
       communities: [...(prev.communities ?? []), ...(a.communities ?? [])],
       largeCommunities: [...(prev.largeCommunities ?? []), ...(a.largeCommunities ?? [])],
       extendedCommunities: [...(prev.extendedCommunities ?? []), ...(a.extendedCommunities ?? [])],
       ...(localPref !== undefined ? { localPref } : {}),
       ...(med !== undefined ? { med } : {}),
-    });
+    };
+    merged.set(key, both);
+    out.set(key, { prefix: a.prefix, key, attrs: interner.of(both) });
   }
-  const out = new Map<string, Route>();
-  for (const [k, a] of byPrefix) out.set(k, toRoute(a));
   return out;
 }

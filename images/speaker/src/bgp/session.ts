@@ -430,7 +430,7 @@ export class BgpSession extends EventEmitter {
   }
 
   #attributes(g: RouteGroup): PathAttributes {
-    const r = g.sample;
+    const r = g.sample.attrs;
     const ebgp = this.peer.asn !== this.peer.myAsn;
     return {
       origin: Origin.IGP,
@@ -439,9 +439,9 @@ export class BgpSession extends EventEmitter {
       ...(r.med !== undefined ? { med: r.med } : {}),
       // RFC 4271 §5.1.5: LOCAL_PREF on iBGP only, where it must be present.
       ...(ebgp ? {} : { localPref: r.localPref ?? 100 }),
-      communities: r.communities,
-      largeCommunities: r.largeCommunities,
-      extendedCommunities: r.extendedCommunities,
+      communities: [...r.communities],
+      largeCommunities: [...r.largeCommunities],
+      extendedCommunities: [...r.extendedCommunities],
     };
   }
 
