@@ -183,7 +183,7 @@ async function runKeepalived(topo: L2Topology, label: string, version: 2 | 3, ad
 }
 
 async function main(): Promise<void> {
-  const topo = new L2Topology(3, [VIP]);
+  const topo = new L2Topology(3, [VIP], `mlb2b-${process.pid}-`);
   const sections: string[] = [];
   try {
     await topo.startBackends();

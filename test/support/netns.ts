@@ -8,7 +8,7 @@
 //
 // Typical topology ("a switch and some hosts"):
 //
-//   const lab = new NetnsLab('mlb2-');
+//   const lab = new NetnsLab(`mlb2-${process.pid}-`);   // the pid keeps concurrent runs apart
 //   lab.addSwitch('sw');                             // namespace mlb2-sw with bridge br0
 //   lab.addHost('client', 'sw', { mac: '02:00:00:00:00:01', addrs: ['192.0.2.1/24', '2001:db8::1/64'] });
 //   const p = lab.spawn('client', 'curl', ['-s', 'http://192.0.2.100/']);
@@ -76,7 +76,7 @@ export class NetnsLab {
   };
 
   constructor(prefix: string) {
-    if (!/^[a-z0-9-]{1,8}$/.test(prefix)) throw new Error(`netns prefix ${JSON.stringify(prefix)}: use 1-8 chars [a-z0-9-]`);
+    if (!/^[a-z0-9-]{1,24}$/.test(prefix)) throw new Error(`netns prefix ${JSON.stringify(prefix)}: use 1-24 chars [a-z0-9-]`);
     if (process.getuid?.() !== 0) throw new Error('network namespaces need root');
     this.prefix = prefix;
     this.workDir = mkdtempSync(join(tmpdir(), `${prefix}lab-`));

@@ -1,6 +1,6 @@
 // The L2 test topology, shared by the speaker's network tests and the failover benchmark:
 //
-//   mlb2-cl (client)   mlb2-n1 .. mlb2-nN (speaker nodes)
+//   mlb2-<pid>-cl (client)   mlb2-<pid>-n1 .. nN (speaker nodes), switch mlb2-<pid>-sw
 //   192.0.2.1          192.0.2.11 .. 192.0.2.1N        2001:db8::1 / 2001:db8::1N
 //   02:00:00:00:00:01  02:00:00:00:00:11 ..
 //         \___________ mlb2-sw: bridge br0 ___________/
@@ -42,7 +42,8 @@ export class L2Topology {
   readonly nodes: TestNode[] = [];
   #serviceIps: string[];
 
-  constructor(count: number, serviceIps: string[], prefix = 'mlb2-') {
+  /** `prefix` names the namespaces; the pid in the default keeps concurrent runs (CI, benches) apart. */
+  constructor(count: number, serviceIps: string[], prefix = `mlb2-${process.pid}-`) {
     this.lab = new NetnsLab(prefix);
     this.#serviceIps = serviceIps;
     const lab = this.lab;

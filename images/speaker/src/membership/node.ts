@@ -45,6 +45,7 @@ export class Membership extends EventEmitter<{ change: [string[]] }> {
   #seq = 0n;
   #sendTimer: NodeJS.Timeout | undefined;
   #checkTimer: NodeJS.Timeout | undefined;
+  #expiryTimer: NodeJS.Timeout | undefined;
   #lastLive = '';
   #now: () => number;
 
@@ -71,8 +72,8 @@ export class Membership extends EventEmitter<{ change: [string[]] }> {
     this.#lastLive = this.live().join(',');
     this.#sendAll(false);
     this.#sendTimer = setInterval(() => this.#sendAll(false), this.#opts.timing.intervalMs);
-    // Expiry is checked often enough to add at most ~10 ms to the detection time.
-    this.#checkTimer = setInterval(() => this.#check(), Math.max(2, Math.min(10, this.#opts.timing.intervalMs / 5)));
+    // A backstop: #check also arms a timer for the exact next expiry.
+    this.#checkTimer = setInterval(() => this.#check(), Math.max(5, Math.min(25, this.#opts.timing.intervalMs / 2)));
   }
 
   /** Live nodes now, self included, sorted. */
@@ -112,6 +113,7 @@ export class Membership extends EventEmitter<{ change: [string[]] }> {
   #stopTimers(): void {
     clearInterval(this.#sendTimer);
     clearInterval(this.#checkTimer);
+    clearTimeout(this.#expiryTimer);
   }
 
   #sendAll(leave: boolean): void {
@@ -141,6 +143,10 @@ export class Membership extends EventEmitter<{ change: [string[]] }> {
   }
 
   #check(): void {
+    // Wake up exactly when the next live peer would expire (the polling timer is the backstop).
+    clearTimeout(this.#expiryTimer);
+    const next = this.view.nextExpiryMs(this.#now());
+    if (next !== undefined && this.#socket) this.#expiryTimer = setTimeout(() => this.#check(), Math.max(0, next - this.#now()) + 1);
     const live = this.live();
     const key = live.join(',');
     if (key === this.#lastLive) return;
