@@ -27,6 +27,8 @@ export interface Endpoint {
   validateCreate?: (o: KubeObject) => StatusCause[];
   printer: Printer;
   schema?: Schema;
+  /** Served from a CRD (list items keep apiVersion and kind, as for custom resources). */
+  custom: boolean;
 }
 
 function isCrdType(t: ResourceType): t is CrdResourceType {
@@ -50,7 +52,7 @@ export function endpointsOf(store: ObjectStore): Endpoint[] {
       group: t.group, version: t.version, resource: t.resource, kind: t.kind,
       singular: t.singular ?? t.kind.toLowerCase(), shortNames: t.shortNames ?? [],
       namespaced: t.namespaced, statusSubresource: t.statusSubresource, storage: t,
-      printer: printerFor(t), schema: isCrdType(t) ? t.schema : undefined,
+      printer: printerFor(t), schema: isCrdType(t) ? t.schema : undefined, custom: isCrdType(t),
     });
     if (t.group === '' && t.resource === 'events') {
       out.push({
@@ -59,7 +61,7 @@ export function endpointsOf(store: ObjectStore): Endpoint[] {
         toStorage: eventToCore, fromStorage: eventFromCore,
         // Validated in core form; field names in messages follow kube-apiserver's strict path.
         validateCreate: (o) => validateEvent(eventToCore(o), true),
-        printer: defaultPrinter,
+        printer: defaultPrinter, custom: false,
       });
     }
   }

@@ -271,9 +271,14 @@ export class KubeApiServer {
       if (target.watch || queryFlag(q.get('watch'))) return this.#watch(target, q, res, table ? (o) => asTable([o]) : present);
       const list = this.store.list(ep.storage, selection);
       if (table) return send(res, 200, asTable(list.items, list.resourceVersion));
-      return send(res, 200, {
-        kind: `${ep.kind}List`, apiVersion: apiVersionOf(ep), metadata: { resourceVersion: list.resourceVersion }, items: list.items.map(present),
+      // Like kube-apiserver, built-in lists carry kind and apiVersion on the list only, so code
+      // that reads them from items fails here as it would in a cluster.
+      const items = list.items.map(present).map((o) => {
+        if (ep.custom) return o;
+        const { apiVersion: _v, kind: _k, ...rest } = o;
+        return rest;
       });
+      return send(res, 200, { kind: `${ep.kind}List`, apiVersion: apiVersionOf(ep), metadata: { resourceVersion: list.resourceVersion }, items });
     }
     if (method === 'GET') {
       const o = this.store.get(ep.storage, target.namespace, target.name!);
