@@ -6,7 +6,8 @@
 //                    ├─ n1   192.0.2.11  2001:db8:0:1::11  AS 4200000011 (our speaker, GR on)
 //                    ├─ n2   192.0.2.12  2001:db8:0:1::12  AS 64602      (our speaker, hold 3 s)
 //                    ├─ n3   192.0.2.13                     AS 64512      (our speaker, iBGP, MD5)
-//                    └─ n4   192.0.2.14                     AS 64604      (metallb-speaker --config)
+//                    ├─ n4   192.0.2.14                     AS 64604      (metallb-speaker --config)
+//                    └─ n5   192.0.2.15                     AS 64605      (our speaker with BFD)
 //
 // Every speaker is the real engine in its own process (speaker-proc.ts). The raw bytes each
 // router sends are captured and decoded, and saved under the codec's testdata/ when missing.
@@ -42,6 +43,9 @@ router bgp 64512
  neighbor 192.0.2.13 password ${MD5_KEY}
  neighbor 192.0.2.14 remote-as 64604
  neighbor 192.0.2.14 timers 3 9
+ neighbor 192.0.2.15 remote-as 64605
+ neighbor 192.0.2.15 timers 3 9
+ neighbor 192.0.2.15 bfd
  neighbor 2001:db8:0:1::11 remote-as 4200000011
  neighbor 2001:db8:0:1::11 timers 3 9
  neighbor 2001:db8:0:1::12 remote-as 64602
@@ -55,6 +59,8 @@ router bgp 64512
   neighbor 192.0.2.13 route-map DENY-ALL out
   neighbor 192.0.2.14 activate
   neighbor 192.0.2.14 route-map DENY-ALL out
+  neighbor 192.0.2.15 activate
+  neighbor 192.0.2.15 route-map DENY-ALL out
   maximum-paths 16
   maximum-paths ibgp 16
  exit-address-family
@@ -119,6 +125,8 @@ function n2Peers(withVip = true): object[] {
 
 const n3Peers = [{ address: '192.0.2.1', asn: 64512, myAsn: 64512, holdTimeSec: 9, password: MD5_KEY, advertisements: [{ prefix: '198.51.100.30/32', localPref: 250, communities: ['64512:30'] }] }];
 
+const n5Peers = [{ address: '192.0.2.1', asn: 64512, myAsn: 64605, holdTimeSec: 9, bfd: { receiveIntervalMs: 300, transmitIntervalMs: 300, detectMultiplier: 3 }, advertisements: [{ prefix: '198.51.100.50/32' }] }];
+
 describe('BGP interop with FRR, BIRD and GoBGP', { timeout: 240_000 }, () => {
   let lab: NetnsLab;
   let frr: Frr;
@@ -158,16 +166,19 @@ describe('BGP interop with FRR, BIRD and GoBGP', { timeout: 240_000 }, () => {
       ['n2', ['192.0.2.12/24', '2001:db8:0:1::12/64']],
       ['n3', ['192.0.2.13/24']],
       ['n4', ['192.0.2.14/24']],
+      ['n5', ['192.0.2.15/24']],
     ];
     for (const [h, addrs] of hosts) lab.addHost(h, 'sw', { addrs });
     lab.exec('frr', 'sysctl', ['-qw', 'net.ipv4.ip_forward=1', 'net.ipv6.conf.all.forwarding=1']);
     frr = new Frr(lab, 'frr', FRR_CONF);
+    frr.startBfdd();
     bird = new Bird(lab, 'bird', BIRD_CONF);
     gobgp = new GoBgp(lab, 'gobgp', GOBGP_CONF);
     await frr.ready();
     startSpeaker('n1', n1Peers());
     startSpeaker('n2', n2Peers());
     startSpeaker('n3', n3Peers);
+    startSpeaker('n5', n5Peers);
   });
 
   after(async () => {
@@ -198,6 +209,32 @@ describe('BGP interop with FRR, BIRD and GoBGP', { timeout: 240_000 }, () => {
     assert.equal(p.locPrf, 250);
     assert.equal(p.aspath?.string, 'Local', 'FRR shows an empty AS path as Local');
     assert.equal(p.community?.string, '64512:30');
+  });
+
+  test('TCP-MD5 with a wrong key keeps the session down (FRR counts MD5 failures)', async () => {
+    const failures = () => Number(/TcpExtTCPMD5Failure\s+(\d+)/.exec(lab.exec('frr', 'nstat', ['-az', 'TcpExtTCPMD5Failure']).stdout)?.[1] ?? 0);
+    const before = failures();
+    await setPeers('n3', [{ ...n3Peers[0], password: 'wrong-key' }]);
+    await waitUntil('FRR drops segments with the wrong MD5 signature', 15000, () => failures() > before);
+    assert.notEqual(frr.state('192.0.2.13'), 'Established');
+    assert.equal(frr.paths('198.51.100.30/32').length, 0);
+    await setPeers('n3', n3Peers);
+    await waitUntil('the right key brings it back', 30000, () => frr.state('192.0.2.13') === 'Established');
+  });
+
+  test('BFD: FRR bfdd sees our BFD session up; when FRR BFD goes silent our BGP session goes down with Cease/BFD Down', async () => {
+    await waitUntil('FRR: n5 Established', 20000, () => frr.state('192.0.2.15') === 'Established');
+    await waitUntil('FRR bfdd: peer 192.0.2.15 up', 20000, () => frr.bfdStatus('192.0.2.15') === 'up');
+    const n5 = speakers.get('n5');
+    assert.ok(n5);
+    const mark = n5.output().length;
+    frr.bfdd?.kill('SIGSTOP');
+    try {
+      await waitUntil('n5 reports bfd-down', 5000, () => n5.output().slice(mark).includes('"reason":"bfd-down"'));
+    } finally {
+      frr.bfdd?.kill('SIGCONT');
+    }
+    await waitUntil('FRR: n5 Established again', 30000, () => frr.state('192.0.2.15') === 'Established');
   });
 
   test('BIRD and GoBGP accept the routes of a 4-octet AS speaker', async () => {

@@ -61,6 +61,22 @@ export class Frr {
     return this.#lab.spawn(this.#host, `${FRR_BIN}/bgpd`, [...this.#common(), '-f', join(this.dir, 'bgpd.conf'), '-i', join(this.dir, 'bgpd.pid')], { name: `${this.#host}-bgpd-${Date.now()}` });
   }
 
+  bfdd: NsProcess | undefined;
+
+  /** Starts bfdd (BFD sessions come from `neighbor X bfd` in bgpd.conf). */
+  startBfdd(): void {
+    const conf = join(this.dir, 'bfdd.conf');
+    writeFileSync(conf, `hostname ${this.#host}\n`);
+    chownSync(conf, uid('frr'), gid('frr'));
+    this.bfdd = this.#lab.spawn(this.#host, `${FRR_BIN}/bfdd`, [...this.#common(), '-f', conf, '-i', join(this.dir, 'bfdd.pid')], { name: `${this.#host}-bfdd` });
+  }
+
+  /** FRR's BFD status for a peer ("up", "down", ...). */
+  bfdStatus(peer: string): string | undefined {
+    const j = this.json<{ peer?: string; status?: string }[]>('show bfd peers json');
+    return Array.isArray(j) ? j.find((p) => p.peer === peer)?.status : undefined;
+  }
+
   async ready(): Promise<void> {
     try {
       await waitUntil('FRR bgpd vty', 15000, () => this.vtysh('show bgp summary json') !== undefined);

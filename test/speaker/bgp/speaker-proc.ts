@@ -9,7 +9,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIP, parsePrefix } from '../../../lib/net/index.ts';
-import { BgpEngine, defaultDialer, type Dialer, type DesiredPeer } from '../../../images/speaker/src/bgp/index.ts';
+import { BgpEngine, bfdStarter, defaultDialer, type Dialer, type DesiredPeer } from '../../../images/speaker/src/bgp/index.ts';
 import { parseCommunity, parseLargeCommunity } from '../../../images/speaker/src/bgp/codec/communities.ts';
 
 interface PeerText {
@@ -20,6 +20,7 @@ interface PeerText {
   gracefulRestart?: boolean;
   password?: string;
   routerId?: string;
+  bfd?: { receiveIntervalMs: number; transmitIntervalMs: number; detectMultiplier: number };
   advertisements: { prefix: string; communities?: string[]; largeCommunities?: string[]; localPref?: number; med?: number }[];
 }
 
@@ -46,6 +47,7 @@ function parse(peers: PeerText[]): DesiredPeer[] {
       ...(p.gracefulRestart !== undefined ? { gracefulRestart: p.gracefulRestart } : {}),
       ...(p.password ? { password: p.password } : {}),
       ...(p.routerId ? { routerId: parseIP(p.routerId) } : {}),
+      ...(p.bfd ? { bfd: p.bfd } : {}),
     },
     advertisements: p.advertisements.map((a) => ({
       prefix: parsePrefix(a.prefix),
@@ -60,7 +62,7 @@ function parse(peers: PeerText[]): DesiredPeer[] {
 function apply(): void {
   const msg = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as { node: string; peers: PeerText[] };
   if (!engine) {
-    engine = new BgpEngine({ nodeName: msg.node, dialer, debounceMs: 10 });
+    engine = new BgpEngine({ nodeName: msg.node, dialer, debounceMs: 10, startBfd: bfdStarter() });
     engine.on('state', (peer: string, state: string, prev: string, reason?: string) => out({ event: 'state', peer, state, prev, reason, t: Date.now() }));
   }
   engine.set(parse(msg.peers));
