@@ -108,6 +108,33 @@ export function ingressIPs(svc: KubeObject | undefined): string[] {
   return ingress.flatMap((i) => (i.ip ? [i.ip] : []));
 }
 
+/** Who answers for a Service IP, as the client sees it. */
+export interface Answer {
+  ip: string;
+  /** Node whose backend served the HTTP request. */
+  node: string;
+  /** MACs that answered ARP (one reply per request sent). */
+  macs: string[];
+}
+
+/**
+ * Waits until every IP answers HTTP 200 and exactly one MAC answers its ARP, that MAC's node
+ * being the one that served the request, on distinct nodes: the placement after the speakers'
+ * membership has settled (right after start they may briefly see fewer peers and hold more IPs).
+ */
+export async function steadyAnswers(lab: Lab, ips: string[], port: number, timeoutMs = 60_000): Promise<Answer[]> {
+  return waitUntil('every Service IP answered by exactly one node, distinct nodes', timeoutMs, async () => {
+    const answers: Answer[] = [];
+    for (const ip of ips) {
+      const r = await lab.topo.httpGet(ip, port, 1);
+      const macs = await lab.topo.arpResponders(ip, 2);
+      if (r.status !== 200 || new Set(macs).size !== 1 || lab.topo.nodeByMac(macs[0]!)?.name !== r.node) return undefined;
+      answers.push({ ip, node: r.node, macs });
+    }
+    return new Set(answers.map((a) => a.node)).size === ips.length ? answers : undefined;
+  });
+}
+
 /** How the client probes during a failover. */
 export interface ProbeOptions {
   intervalMs: number;
@@ -175,10 +202,8 @@ async function main(): Promise<void> {
     step('kubectl get metalloadbalancerclasses');
     say((await lab.kubectl(['get', 'metalloadbalancerclasses'])).trimEnd());
     step('Requests from the client');
-    for (const ip of ips) {
-      const r = await waitUntil(`${ip}:${port} to answer`, 30_000, async () => { const x = await lab.topo.httpGet(ip, port, 1); return x.status === 200 ? x : undefined; });
-      const macs = await lab.topo.arpResponders(ip, 1);
-      say(`  curl http://${ip}:${port}/  ->  ${r.status}  (served by ${r.node}; ARP answered by ${macs.map((m) => `${m} = ${lab.topo.nodeByMac(m)?.name ?? '?'}`).join(', ')})`);
+    for (const a of await steadyAnswers(lab, ips, port)) {
+      say(`  curl http://${a.ip}:${port}/  ->  200  (served by ${a.node}; ARP answered by ${[...new Set(a.macs)].map((m) => `${m} = ${lab.topo.nodeByMac(m)?.name ?? '?'}`).join(', ')})`);
     }
     const lostIp = ips[1]!;
     step(`Failover: powering off the node that holds ${lostIp}`);
