@@ -83,3 +83,17 @@ export function serviceFamilies(svc: ServiceRecord, poolFamilies: readonly IPFam
   } else chosen = fams.slice(0, 1);
   return [...chosen].sort((a, b) => a - b);
 }
+
+/**
+ * IPs per family when the count annotation is invalid: what the Service had. Its last
+ * `k of N public IPs were assigned` gives N over its families (stable even when some indexes are
+ * unassigned); without it, the IPs it holds per family; at least 1.
+ */
+export function keptCount(assignedMessage: string | undefined, families: number, heldPerFamily: number): number {
+  const m = /^\d+ of (\d+) /.exec(assignedMessage ?? '');
+  const total = m ? Number(m[1]) : NaN;
+  if (families > 0 && Number.isInteger(total) && total > 0 && total % families === 0) {
+    return Math.min(MAX_IPS_PER_FAMILY, total / families);
+  }
+  return Math.max(1, heldPerFamily);
+}

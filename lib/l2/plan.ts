@@ -4,7 +4,7 @@ import { allocate, poolFamilies, poolSize, type AllocationFailure, type Allocati
 import { BGP_REASON, prepareBgp, resolveBgpPools, type BgpRunContext } from '../bgp/index.ts';
 import { backendKey } from '../ipam/sharing.ts';
 import { formatIP, tryParseIP, type IPAddress } from '../net/index.ts';
-import { readServiceWish, serviceFamilies } from './annotations.ts';
+import { keptCount, readServiceWish, serviceFamilies } from './annotations.ts';
 import { chooseClass, BOUND_REASON, type ClassChoice } from './choice.ts';
 import { classFinalizers, classStatus } from './class-status.ts';
 import { compareAge, resolveClasses, type ClassSet } from './classes.ts';
@@ -249,7 +249,7 @@ function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Setti
   const families = serviceFamilies(svc, poolFamilies(cls.pool));
   const heldPerFamily = Math.max(0, ...families.map((f) => held.filter((a) => a.family === f).length));
   // An invalid count keeps what the Service holds; a new Service gets one IP.
-  const count = wish.count ?? Math.max(1, heldPerFamily);
+  const count = wish.count ?? keptCount(eff.view.conditions.find((c) => c.type === ServiceConditions.assigned)?.message, families.length, heldPerFamily);
   const eligible = cls.eligibleNodes.length;
   const blockNew: AllocationFailure | undefined = eligible === 0
     ? { reason: 'NoEligibleNodes', detail: `no node of class ${cls.record.name} is eligible (nodeSelector matches none, or all are excluded)` }

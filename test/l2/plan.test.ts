@@ -394,3 +394,14 @@ test('an unparsable spec.loadBalancerIP is reported and the Service still gets a
   assert.deepEqual(c.get('web').ingress, ['192.168.2.100']);
   assert.deepEqual(eventLines(p).filter((l) => l.startsWith('InvalidAnnotation')), ['InvalidAnnotation: spec.loadBalancerIP: "300.1.1.1" is not an IP address']);
 });
+
+test('an invalid count keeps the count the Service had, even with an unassigned pinned index', () => {
+  const c = new Cluster({ classes: [cls('a', { isDefault: true, addressPool: ['192.0.2.0/29'] })], nodes: [node('n1'), node('n2'), node('n3')], services: [svc('web', { count: 3, annotations: { 'network.deckhouse.io/load-balancer-ips': '198.51.100.9' } })] });
+  c.run();
+  assert.deepEqual(c.get('web').ingress, ['192.0.2.0', '192.0.2.1']);
+  c.edit('web', (s) => ({ ...s, annotations: { ...s.annotations, 'network.deckhouse.io/l2-load-balancer-external-ips-count': '0' } }));
+  c.run();
+  c.run();
+  assert.deepEqual(c.get('web').ingress, ['192.0.2.0', '192.0.2.1'], 'nothing released');
+  assert.equal(c.condition('web', 'AllPublicIPsAssigned'), '2 of 3 public IPs were assigned');
+});
