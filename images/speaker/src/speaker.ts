@@ -12,6 +12,8 @@ import type { DesiredMembership, DesiredState } from './state.ts';
 export interface SpeakerReporter {
   /** This node took over `ips` of the Service (aggregated per recompute, never per packet). */
   announcingNodeChanged(namespace: string, name: string, ips: string[], node: string): void;
+  /** An interface of this node cannot be used (it is retried); reported once per distinct problem. */
+  interfaceUnusable?(node: string, ifname: string, message: string): void;
 }
 
 /**
@@ -44,7 +46,12 @@ export class Speaker {
 
   constructor(opts: SpeakerOptions) {
     this.#o = opts;
-    this.#engine = new L2Engine(opts.log.child({ component: 'l2' }), opts.metrics.l2Observer(), opts.l2);
+    this.#engine = new L2Engine(opts.log.child({ component: 'l2' }), opts.metrics.l2Observer(), {
+      ...opts.l2,
+      onInterfaceProblem: (ifname, _kind, message) => {
+        if (this.#desired) this.#o.reporter?.interfaceUnusable?.(this.#desired.node, ifname, message);
+      },
+    });
   }
 
   /** Sets where user-visible changes are reported (the Kubernetes adapter's Event writer). */

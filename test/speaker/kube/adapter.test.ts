@@ -131,3 +131,12 @@ test('AnnouncingNodeChanged becomes an Event on the Service', async () => {
       && (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'web');
   });
 });
+
+test('an unusable interface becomes a Warning Event on the Node', async () => {
+  adapter?.reporter.interfaceUnusable?.('node1', 'eth9', 'interface not found');
+  await until('the Node Event exists', () => {
+    const t = api.store.type('', 'events');
+    return !!t && api.store.list(t).items.some((e) => (e as { reason?: string }).reason === 'InterfaceUnusable'
+      && (e as { involvedObject?: { kind?: string; name?: string } }).involvedObject?.name === 'node1');
+  });
+});

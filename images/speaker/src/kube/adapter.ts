@@ -207,16 +207,42 @@ function sliceInfo(s: V1EndpointSlice): SliceInfo {
   };
 }
 
-/** AnnouncingNodeChanged Events on the Service (Normal), rate-capped, failures only logged. */
+/**
+ * AnnouncingNodeChanged Events on the Service (Normal) and InterfaceUnusable on the Node (Warning,
+ * in `default` as kube-apiserver keeps cluster-scoped objects' Events), rate-capped, failures logged.
+ */
 function eventReporter(core: CoreV1Api, node: string, log: Logger): SpeakerReporter {
   let windowStart = Date.now();
   let sent = 0;
+  const allowed = (): boolean => {
+    const now = Date.now();
+    if (now - windowStart > 60_000) { windowStart = now; sent = 0; }
+    return ++sent <= EVENTS_PER_MINUTE;
+  };
   return {
+    interfaceUnusable(nodeName, ifname, message) {
+      if (!allowed()) return;
+      const ts = new Date();
+      core.createNamespacedEvent({
+        namespace: 'default',
+        body: {
+          metadata: { generateName: `${nodeName}.`, namespace: 'default' },
+          involvedObject: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+          reason: 'InterfaceUnusable',
+          message: `${ifname}: ${message} (retrying)`,
+          type: 'Warning',
+          source: { component: 'metallb-speaker', host: node },
+          reportingComponent: 'metallb-speaker',
+          reportingInstance: node,
+          firstTimestamp: ts,
+          lastTimestamp: ts,
+          count: 1,
+        },
+      }).catch((err: Error) => log.warn({ iface: ifname, err: err.message }, 'cannot write Event'));
+    },
     announcingNodeChanged(namespace, name, ips, to) {
-      const now = Date.now();
-      if (now - windowStart > 60_000) { windowStart = now; sent = 0; }
-      if (++sent > EVENTS_PER_MINUTE) return;
-      const ts = new Date(now);
+      if (!allowed()) return;
+      const ts = new Date();
       core.createNamespacedEvent({
         namespace,
         body: {

@@ -33,6 +33,8 @@ export interface L2EngineOptions {
   /** How often interfaces are rescanned (failed opens retried, vanished links noticed). */
   rescanMs?: number;
   listLinks?: () => LinkInfo[];
+  /** Called when an interface becomes unusable (once per distinct problem, like the log line). */
+  onInterfaceProblem?: (ifname: string, kind: InterfaceErrorKind, message: string) => void;
 }
 
 const DEFAULTS = { announceScheduleMs: [0, 1100, 2200, 3300, 4400], rescanMs: 2000 };
@@ -59,7 +61,7 @@ export class L2Engine {
   constructor(log: Logger, observer: L2EngineObserver, opts: L2EngineOptions = {}) {
     this.#log = log;
     this.#obs = observer;
-    this.#opts = { ...DEFAULTS, listLinks: () => listLinks(), ...opts };
+    this.#opts = { ...DEFAULTS, listLinks: () => listLinks(), onInterfaceProblem: () => undefined, ...opts };
   }
 
   /**
@@ -153,7 +155,10 @@ export class L2Engine {
   #fail(ifname: string, kind: InterfaceErrorKind, message: string): void {
     this.#obs.interfaceError(ifname, kind);
     this.#obs.interfaceState(ifname, false);
-    if (this.#failed.get(ifname) !== message) this.#log.error({ iface: ifname, kind, err: message }, 'interface unusable, retrying');
+    if (this.#failed.get(ifname) !== message) {
+      this.#log.error({ iface: ifname, kind, err: message }, 'interface unusable, retrying');
+      this.#opts.onInterfaceProblem(ifname, kind, message);
+    }
     this.#failed.set(ifname, message);
     if (this.#ifaces.has(ifname) && (kind === 'missing' || kind === 'down')) this.#closeIface(ifname);
   }
