@@ -274,3 +274,23 @@ test('while connections are refused, informers report errors; after recovery a r
   api.setFaults({ refuseConnections: false });
   await until('add node-late', () => nodes.log.includes('add node-late'));
 });
+
+function rawGet(path: string): Promise<{ kind: string; items: { kind?: string; apiVersion?: string }[] }> {
+  return new Promise((resolve, reject) => {
+    request(new URL(path, api.url), { ca: api.caCertPem }, (res) => {
+      let buf = '';
+      res.on('data', (d: Buffer) => (buf += d.toString()));
+      res.on('end', () => resolve(JSON.parse(buf)));
+    }).on('error', reject).end();
+  });
+}
+
+test('built-in list items carry no kind or apiVersion; custom resource items do', async () => {
+  const svcs = await rawGet('/api/v1/services');
+  assert.equal(svcs.kind, 'ServiceList');
+  assert.ok(svcs.items.length > 0);
+  assert.ok(svcs.items.every((i) => i.kind === undefined && i.apiVersion === undefined));
+  const classes = await rawGet(`/apis/${mlbc.group}/${mlbc.version}/${mlbc.plural}`);
+  assert.ok(classes.items.length > 0);
+  assert.ok(classes.items.every((i) => i.kind === 'MetalLoadBalancerClass' && i.apiVersion === 'network.deckhouse.io/v1alpha1'));
+});
