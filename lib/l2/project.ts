@@ -52,14 +52,13 @@ function strings(o: Obj, k: string): string[] {
   return v as string[];
 }
 
+/** A map of strings, validated in place (10k Services: no copy, less garbage). */
 function stringMap(o: Obj, k: string): Record<string, string> {
   const m = obj(o[k], k);
-  const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(m)) {
-    if (typeof v !== 'string') throw new Error(`${k}.${key}: string expected`);
-    out[key] = v;
+  for (const key in m) {
+    if (typeof m[key] !== 'string') throw new Error(`${k}.${key}: string expected`);
   }
-  return out;
+  return m as Record<string, string>;
 }
 
 function conditions(v: JsonValue | undefined, what: string): Condition[] {
@@ -102,7 +101,8 @@ export function projectService(v: JsonValue): ServiceRecord | null {
     ports: ports.map((p, i) => {
       const po = obj(p, `ports[${i}]`);
       if (typeof po.port !== 'number') throw new Error(`ports[${i}].port: number expected`);
-      return { port: po.port, protocol: str(po, 'protocol') };
+      str(po, 'protocol');
+      return po as { port: number; protocol: string };
     }),
     ingress: strings(o, 'ingress'),
     conditions: conditions(o.conditions, 'conditions'),
