@@ -38,6 +38,8 @@ ${[['192.0.2.11', 64601], ['2001:db8:0:1::11', 64601], ['192.0.2.2', 64513], ['2
 
 interface Result {
   name: string;
+  /** Engine only: from the desired state applied to both sessions Established (process start excluded). */
+  appliedToEstablished?: number;
   established: number;
   rib4: number;
   fib4: number;
@@ -139,12 +141,15 @@ async function engineOnly(lab: NetnsLab, frr: Frr): Promise<Result> {
   const p = lab.spawn('n1', process.execPath, [out, cfg], { name: 'n1-engine', env: { ...process.env, METALLB_NATIVE_ADDON: join(repo, 'dist/speaker/metallb_native.node') } });
   const a = await measureAnnounce(frr, '192.0.2.11', '2001:db8:0:1::11', t0);
   const rss = rssMiB(p.pid);
+  const events = p.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event: string; state?: string; t?: number });
+  const applied = events.find((e) => e.event === 'applied')?.t ?? 0;
+  const established = Math.max(...events.filter((e) => e.state === 'Established').map((e) => e.t ?? 0));
   writeFileSync(cfg, JSON.stringify({ node: 'n1', peers: peers(false) }));
   const t1 = performance.now();
   p.kill('SIGHUP');
   const w = await measureWithdraw(frr, '192.0.2.11', '2001:db8:0:1::11', t1);
   await p.stop('SIGTERM');
-  return { name: 'our BGP engine', ...a, ...w, rssMiB: rss };
+  return { name: 'our BGP engine', ...a, ...w, rssMiB: rss, appliedToEstablished: established - applied };
 }
 
 async function bird(lab: NetnsLab, frr: Frr): Promise<Result> {
@@ -272,6 +277,9 @@ async function main(): Promise<void> {
     (r) =>
       `${r.name.padEnd(18)} start→Established ${s(r.established)} | Established→RIB v4 ${s(r.rib4)} v6 ${s(r.rib6)} | →FIB v4 ${s(r.fib4)} v6 ${s(r.fib6)} | withdraw-all→RIB ${s(r.withdrawRib)} FIB ${s(r.withdrawFib)} | RSS ${r.rssMiB.toFixed(1)} MiB`,
   );
+  const nodeStart = performance.now();
+  execFileSync(process.execPath, ['-e', '0']);
+  lines.push(`peer: \`node -e 0\` ${((performance.now() - nodeStart) / 1000).toFixed(2)} s; our engine from desired state applied to both sessions Established: ${results.filter((r) => r.appliedToEstablished !== undefined).map((r) => `${r.appliedToEstablished} ms`).join(', ')}`);
   for (const l of lines) process.stdout.write(`${l}\n`);
   appendFileSync(
     new URL('./RESULTS.md', import.meta.url),
