@@ -5,12 +5,14 @@ import { runCli } from './lib/cli.ts';
 import type { Hook } from './lib/index.ts';
 import membershipKey from './membership-key.ts';
 import l2Services from './l2-services.ts';
+import bgpSettings from './bgp-settings.ts';
 import l2Migration from './l2-migration.ts';
 
 /** Every hook of the module. */
 export const hooks: readonly Hook[] = [
   membershipKey,
   l2Services,
+  bgpSettings,
   l2Migration,
 ];
 
