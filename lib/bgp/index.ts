@@ -4,3 +4,4 @@ export * from './settings.ts';
 export * from './choice.ts';
 export * from './annotations.ts';
 export * from './service.ts';
+export * from './routes.ts';

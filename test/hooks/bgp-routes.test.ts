@@ -1,0 +1,91 @@
+// lib/bgp/routes.ts: what one speaker announces in Kubernetes mode (peers by node selector, source
+// address and router ID from the Node, ETP Cluster/Local, aggregation, communities) and
+// lib/bgp/choice.ts table cases. Pure functions, no cluster.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { projectBgp, type SharedBgp, type BgpServiceInfo } from '../../lib/bgp/routes.ts';
+import { chooseBgp, type BgpChoiceContext } from '../../lib/bgp/choice.ts';
+import { resolvePools } from '../../lib/ipam/index.ts';
+import { parseIP } from '../../lib/net/index.ts';
+
+const shared: SharedBgp = {
+  speakerNodeSelector: { 'node-role.deckhouse.io/metallb': '' },
+  peers: [
+    { index: 0, address: '198.51.100.1', asn: 64601, myASN: 64600, holdTime: '3s', hasPassword: true },
+    { index: 1, address: '2001:db8::1', asn: 64601, myASN: 64600, nodeSelector: { matchLabels: { rack: 'a' } } },
+  ],
+  pools: [{
+    name: 'mypool', addresses: ['203.0.113.0/24'],
+    advertisements: [
+      { aggregationLength: 32, aggregationLengthV6: 128, localPref: 150, communities: ['65535:65282'], largeCommunities: [] },
+      { aggregationLength: 24, aggregationLengthV6: 64, localPref: null, communities: [], largeCommunities: ['4200000001:1:2'] },
+    ],
+  }],
+};
+const node = (name: string, labels: Record<string, string> = {}) => ({ name, labels: { 'node-role.deckhouse.io/metallb': '', ...labels }, internalIPs: ['192.0.2.11', '2001:db8::11'] });
+const svc = (name: string, etp: 'Cluster' | 'Local', endpointNodes?: string[]): BgpServiceInfo => ({
+  namespace: 'default', name, pool: 'mypool', ingressIPs: ['203.0.113.10', '2001:db8:100::10'], externalTrafficPolicy: etp, ...(endpointNodes ? { endpointNodes } : {}),
+});
+
+describe('projectBgp', () => {
+  it('peers by selector, source address and router ID from the Node, password by index', () => {
+    const c = projectBgp(node('n1'), shared, [], new Map([[0, 'secret']]));
+    assert.equal(c?.routerID, '192.0.2.11');
+    assert.deepEqual(c?.peers.map((p) => [p.address, p.sourceAddress, p.holdTimeMs, p.password]), [['198.51.100.1', '192.0.2.11', 3000, 'secret']]);
+    const rackA = projectBgp(node('n1', { rack: 'a' }), shared, [], new Map());
+    assert.deepEqual(rackA?.peers.map((p) => [p.address, p.sourceAddress, p.password]), [['198.51.100.1', '192.0.2.11', undefined], ['2001:db8::1', '2001:db8::11', undefined]]);
+  });
+
+  it('not a BGP speaker: other label or excluded', () => {
+    assert.equal(projectBgp({ ...node('n1'), labels: {} }, shared, [svc('a', 'Cluster')], new Map()), undefined);
+    assert.equal(projectBgp(node('n1', { 'node.kubernetes.io/exclude-from-external-load-balancers': '' }), shared, [svc('a', 'Cluster')], new Map()), undefined);
+  });
+
+  it('advertisements: aggregation, communities, local preference; families for the engine to split', () => {
+    const c = projectBgp(node('n1'), shared, [svc('a', 'Cluster', ['n2'])], new Map());
+    assert.deepEqual(c?.advertisements, [
+      { prefixes: ['203.0.113.10/32', '2001:db8:100::10/128'], communities: ['65535:65282'], largeCommunities: [], localPref: 150 },
+      { prefixes: ['203.0.113.0/24', '2001:db8:100::/64'], communities: [], largeCommunities: ['4200000001:1:2'] },
+    ]);
+  });
+
+  it('ETP Cluster needs a ready endpoint somewhere; ETP Local one on this node', () => {
+    const prefixes = (n: string, s: BgpServiceInfo) => projectBgp(node(n), shared, [s], new Map())?.advertisements.flatMap((a) => a.prefixes) ?? [];
+    assert.deepEqual(prefixes('n1', svc('a', 'Cluster', [])), []);
+    assert.equal(prefixes('n1', svc('a', 'Cluster', ['n3'])).length, 4);
+    assert.equal(prefixes('n1', svc('a', 'Cluster')).length, 4, 'no EndpointSlice at all: announced');
+    assert.deepEqual(prefixes('n1', svc('a', 'Local', ['n2'])), []);
+    assert.equal(prefixes('n2', svc('a', 'Local', ['n2'])).length, 4);
+    assert.deepEqual(prefixes('n1', { ...svc('a', 'Cluster'), pool: 'gone' }), []);
+  });
+});
+
+describe('chooseBgp', () => {
+  const [pool, manual] = resolvePools([
+    { name: 'mypool', addresses: ['203.0.113.0/28'] },
+    { name: 'manual', addresses: ['198.51.100.0/28'], autoAssign: false },
+  ]).map((r) => r.spec);
+  const ctx = (o: Partial<BgpChoiceContext> = {}): BgpChoiceContext => ({
+    pools: [pool!, manual!], loadBalancerClass: '', classNames: new Set(['l2']), hasDefaultClass: false,
+    boundPool: undefined, boundL2: false, held: [], pins: [], family: 4, ...o,
+  });
+  const lb = (o: { loadBalancerClass?: string; annotations?: Record<string, string>; type?: string } = {}) => ({ type: 'LoadBalancer', loadBalancerClass: '', annotations: {}, ...o });
+
+  it('the rule, case by case', () => {
+    assert.deepEqual(chooseBgp(lb(), ctx()), { type: 'bound', pool: 'mypool', sticky: false });
+    assert.equal(chooseBgp(lb(), ctx({ hasDefaultClass: true })), undefined, 'a default class takes class-less Services');
+    assert.equal(chooseBgp(lb(), ctx({ loadBalancerClass: 'bgp' })), undefined, 'with a BGP class set, class-less is not BGP');
+    assert.deepEqual(chooseBgp(lb({ loadBalancerClass: 'bgp' }), ctx({ loadBalancerClass: 'bgp', hasDefaultClass: true })), { type: 'bound', pool: 'mypool', sticky: false });
+    assert.equal(chooseBgp(lb({ loadBalancerClass: 'l2' }), ctx({ loadBalancerClass: 'l2' })), undefined, 'a class of that name wins');
+    assert.equal(chooseBgp(lb({ loadBalancerClass: 'other' }), ctx()), undefined);
+    assert.deepEqual(chooseBgp(lb({ annotations: { 'metallb.io/address-pool': 'manual' } }), ctx({ hasDefaultClass: true })), { type: 'bound', pool: 'manual', sticky: false });
+    assert.equal(chooseBgp(lb({ annotations: { 'metallb.io/address-pool': 'old-layer2' } }), ctx({ hasDefaultClass: true })), undefined);
+    assert.equal(chooseBgp(lb({ annotations: { 'network.deckhouse.io/metal-load-balancer-class': 'l2' } }), ctx()), undefined);
+    assert.equal(chooseBgp(lb(), ctx({ boundL2: true })), undefined);
+    assert.deepEqual(chooseBgp(lb(), ctx({ boundPool: 'manual', hasDefaultClass: true })), { type: 'bound', pool: 'manual', sticky: true });
+    assert.deepEqual(chooseBgp(lb(), ctx({ pins: [parseIP('198.51.100.3')] })), { type: 'bound', pool: 'manual', sticky: false });
+    assert.deepEqual(chooseBgp(lb({ type: 'ClusterIP' }), ctx({ boundPool: 'mypool' })), { type: 'release', why: 'the Service is of type ClusterIP now' });
+    assert.deepEqual(chooseBgp(lb(), ctx({ boundPool: 'mypool', pools: [] })), { type: 'release', why: 'no BGP pool is configured any more' });
+    assert.equal(chooseBgp(lb(), ctx({ pools: [manual!] }))?.type, 'pending', 'no auto-assign pool: reported');
+  });
+});
