@@ -114,7 +114,15 @@ export function allocate(pools: readonly PoolSpec[], requests: readonly Allocati
   const work = requests.map((req) => prepare(req, poolByName.get(req.pool)));
 
   const groupKey = (w: Work, s: MutableSlot) => `${w.req.pool}\u0000${w.req.sharing?.key ?? ''}\u0000${s.family}\u0000${s.index}`;
-  const hold = (w: Work, s: MutableSlot, a: IPAddress) => {
+  /** Adds the slot's address to its sharing group (by its final index). */
+  const joinGroup = (w: Work, s: MutableSlot, a: IPAddress) => {
+    if (!w.req.sharing || w.req.sharing.key === '') return;
+    const k = groupKey(w, s);
+    const g = groups.get(k);
+    if (!g) groups.set(k, [a]);
+    else if (!g.some((x) => x.value === a.value)) g.push(a);
+  };
+  const hold = (w: Work, s: MutableSlot, a: IPAddress, group = true) => {
     const m = held[a.family];
     const k = heldKey(a.family, a.value);
     const h = m.get(k);
@@ -122,12 +130,7 @@ export function allocate(pools: readonly PoolSpec[], requests: readonly Allocati
     if (h) h.holders.push(holder);
     else m.set(k, { pool: w.req.pool, holders: [holder] });
     s.ip = a;
-    if (w.req.sharing && w.req.sharing.key !== '') {
-      const k = groupKey(w, s);
-      const g = groups.get(k);
-      if (!g) groups.set(k, [a]);
-      else if (!g.some((x) => x.value === a.value)) g.push(a);
-    }
+    if (group) joinGroup(w, s, a);
   };
   /** Why `w` may not hold `a` next to its current holders; undefined when it may. */
   const conflictWith = (w: Work, a: IPAddress): { holder: string; why: string; sameKey: boolean } | undefined => {
@@ -152,12 +155,18 @@ export function allocate(pools: readonly PoolSpec[], requests: readonly Allocati
       const a = s.ip;
       s.ip = undefined;
       if (w.pool && poolContains(w.pool, a) && !conflictWith(w, a)) {
-        hold(w, s, a);
+        hold(w, s, a, false);
         s.kept = true;
       } else {
         w.released.push(a);
       }
     }
+  }
+  // Kept addresses take the indexes status will give them (released ones leave no gap), and only
+  // then join their sharing groups: a group index must be the same in this run and the next.
+  for (const w of work) {
+    compactUnpinned(w.slots);
+    for (const s of w.slots) if (s.ip) joinGroup(w, s, s.ip);
   }
 
   // Phase 2: pins, before any automatic choice can take a pinned address.

@@ -216,3 +216,19 @@ test('an address held under another pool is never handed out again, even by an o
   assert.deepEqual(ips(a, 'y'), ['192.0.2.1']);
   assert.equal(parseIP('192.0.2.1').family, 4);
 });
+
+test('a kept address compacted to a lower index joins its sharing group there (same index next run)', () => {
+  const p2 = pool('p', ['192.0.2.16-192.0.2.17']);
+  const k = share('k1', []);
+  const first = allocate([p2], [
+    req('a', { count: 2, current: ['192.0.2.21', '192.0.2.22'], sharing: k }),
+    req('e', { count: 3, current: ['192.0.2.23', '192.0.2.24', '192.0.2.16'], sharing: k }),
+  ]);
+  assert.deepEqual(ips(first, 'a'), ['192.0.2.16', '192.0.2.17']);
+  assert.deepEqual(ips(first, 'e'), ['192.0.2.16', '192.0.2.17', '-PoolExhausted']);
+  const again = allocate([p2], [
+    req('a', { count: 2, current: ['192.0.2.16', '192.0.2.17'], sharing: k }),
+    req('e', { count: 3, current: ['192.0.2.16', '192.0.2.17'], sharing: k }),
+  ]);
+  assert.deepEqual([again.results.get('a')?.allocated, again.results.get('e')?.allocated], [[], []]);
+});
