@@ -110,6 +110,13 @@ describe('l2-services through addon-operator (built executable)', () => {
     // Settled: the runs caused by our own writes wrote nothing more.
     const last = op.runs[op.runs.length - 1]!;
     assert.deepEqual(last.kubeOperations, []);
+    // A new addon-operator pod (state directory and values lost): nothing moves, nothing is written.
+    const before = op.runs.length;
+    await op.restart();
+    assert.deepEqual(ingress(op.store, 'nginx-deployment'), ['192.168.2.100', '192.168.2.101', '192.168.2.102']);
+    const after = op.runs.slice(before).filter((r) => r.hook === 'l2-services');
+    assert.ok(after.length > 0);
+    assert.deepEqual(after.flatMap((r) => r.kubeOperations), [], 'no write after a restart');
   });
 
   it('with watch events delayed, no IP flips and none is handed out twice', async () => {
