@@ -46,11 +46,15 @@ export interface Scenario {
     apiMac: string;
     /** Prefixes the client reaches on-link (where Service IPs live), so it ARPs for them. */
     onLink: string[];
+    /** Prefixes the client reaches through a gateway (BGP scenarios: the router). */
+    routes: { prefix: string; via: string }[];
   };
   nodes: ScenarioNode[];
   router?: ScenarioRouter;
   moduleConfig: { version: number; settings: Record<string, unknown> };
   objects: KubeObject[];
+  /** How the lab feeds the speakers (lab/operator-loop.ts `SpeakerMode`); default kubernetes. */
+  speakerMode: 'kubernetes' | 'static';
 }
 
 /** Thrown for a scenario file that does not describe a usable lab; lists every problem. */
@@ -133,13 +137,16 @@ export function parseScenario(text: string, source = '<scenario>'): Scenario {
       api: inLab('network.api', net.api ?? '192.0.2.2'),
       apiMac: mac('network.apiMac', net.apiMac, '02:00:00:00:00:02'),
       onLink: ((net.onLink ?? []) as unknown[]).map(String),
+      routes: ((net.routes ?? []) as { prefix?: unknown; via?: unknown }[]).map((r, i) => ({ prefix: String(r.prefix), via: inLab(`network.routes[${i}].via`, r.via) })),
     },
     nodes,
     ...(router ? { router } : {}),
     moduleConfig: { version: Number(mcRaw.version ?? 2), settings: (mcRaw.settings ?? {}) as Record<string, unknown> },
     objects,
+    speakerMode: raw.speakerMode === 'static' ? 'static' : 'kubernetes',
   };
-  for (const p of scenario.network.onLink) {
+  if (raw.speakerMode !== undefined && raw.speakerMode !== 'static' && raw.speakerMode !== 'kubernetes') problems.push(`speakerMode: ${String(raw.speakerMode)} is neither kubernetes nor static`);
+  for (const p of [...scenario.network.onLink, ...scenario.network.routes.map((r) => r.prefix)]) {
     try {
       const pre = parsePrefix(p);
       if (!DOCUMENTATION_RANGES.some((d) => d.length <= pre.length && prefixContains(d, pre.address))) problems.push(`network.onLink: ${p} is not inside a documentation range`);

@@ -4,7 +4,7 @@
 // comes from the rendered DaemonSet (node set, command, env, mounted ConfigMap and Secret files:
 // the membership key and timers are read from those files). Pure: objects in, YAML text out.
 import yaml from 'js-yaml';
-import { matchesSelector } from '../lib/kube/labels.ts';
+import { matchesSelector, type LabelSelector } from '../lib/kube/labels.ts';
 import { validateStaticConfig } from '../lib/config/index.ts';
 import type { PodLaunch, SchedNode } from './pod-spec.ts';
 import type { KubeObject } from './scenario.ts';
@@ -37,12 +37,61 @@ function boundClass(svc: KubeObject): string | undefined {
   return c?.message || (svc.spec as { loadBalancerClass?: string } | undefined)?.loadBalancerClass;
 }
 
+/** The speaker ConfigMap's content (docs/DEVELOPMENT.md). */
+interface SharedConfig {
+  membership?: { port?: number; interval?: string; multiplier?: number };
+  l2?: { interfaces?: string[] };
+  bgp?: {
+    peers?: { index: number; address: string; asn: number; myASN: number; port?: number; holdTime?: string; nodeSelector?: LabelSelector; ebgpMultihop?: boolean; gracefulRestart?: boolean; hasPassword?: boolean; bfd?: unknown }[];
+    pools?: { name: string; advertisements?: { aggregationLength?: number; localPref?: number; communities?: string[]; largeCommunities?: string[] }[] }[];
+  };
+}
+
+/**
+ * The `bgp` section for one node: the ConfigMap's peers whose nodeSelector matches it (password
+ * from the mounted Secret file), and per BGP Service (condition reason BGPPoolBound, message = pool)
+ * its IPs with the pool's advertisement attributes; ETP=Local Services only from endpoint nodes.
+ */
+function bgpSection(input: StaticSpeakerInput, shared: SharedConfig | null, self: SchedNode): object | undefined {
+  const peers = (shared?.bgp?.peers ?? []).filter((p) => matchesSelector(self.labels, p.nodeSelector ?? {}));
+  if (peers.length === 0) return undefined;
+  const advertisements = input.services.flatMap((svc) => {
+    const conds = (svc.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? [];
+    const bound = conds.find((c) => c.type === CLASS_CONDITION && c.status === 'True' && c.reason === 'BGPPoolBound');
+    const pool = (shared?.bgp?.pools ?? []).find((p) => p.name === bound?.message);
+    const ips = ((svc.status as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+    if (!pool || ips.length === 0) return [];
+    if ((svc.spec as { externalTrafficPolicy?: string } | undefined)?.externalTrafficPolicy === 'Local') {
+      const ns = svc.metadata.namespace ?? 'default';
+      const ready = input.endpointSlices.filter((s) => (s.metadata.namespace ?? 'default') === ns && s.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name)
+        .flatMap((s) => ((s as { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] }).endpoints ?? []).filter((e) => e.conditions?.ready !== false).map((e) => e.nodeName));
+      if (!ready.includes(self.name)) return [];
+    }
+    const prefixes = ips.filter((ip) => !ip.includes(':')).map((ip) => `${ip}/32`);
+    return (pool.advertisements?.length ? pool.advertisements : [{}]).map((a) => ({
+      prefixes, communities: a.communities ?? [], largeCommunities: a.largeCommunities ?? [], ...(typeof a.localPref === 'number' ? { localPref: a.localPref } : {}),
+    }));
+  });
+  return {
+    routerID: self.address,
+    peers: peers.map((p) => {
+      const password = p.hasPassword ? fileOf(input.launch, `/etc/metallb/secrets/bgp-password-${p.index}`) : undefined;
+      return {
+        address: p.address, asn: p.asn, myASN: p.myASN, port: p.port ?? 179, sourceAddress: self.address,
+        ...(typeof p.holdTime === 'string' && p.holdTime ? { holdTime: p.holdTime } : {}), ...(password ? { password } : {}),
+        ebgpMultihop: p.ebgpMultihop ?? false, gracefulRestart: p.gracefulRestart ?? false,
+      };
+    }),
+    advertisements,
+  };
+}
+
 /** The static configuration text for `input.launch.node`; throws when the pod's files lack the key. */
 export function staticSpeakerConfig(input: StaticSpeakerInput): string {
   const { launch, speakerNodes } = input;
   const key = fileOf(launch, '/etc/metallb/secrets/membership-key');
   if (!key) throw new Error(`pod ${launch.podName}: no /etc/metallb/secrets/membership-key in its mounted Secret`);
-  const shared = yaml.load(fileOf(launch, '/etc/metallb/config/config.yaml') ?? '{}') as { membership?: { port?: number; interval?: string; multiplier?: number }; l2?: { interfaces?: string[] } } | null;
+  const shared = yaml.load(fileOf(launch, '/etc/metallb/config/config.yaml') ?? '{}') as SharedConfig | null;
   const self = speakerNodes.find((n) => n.name === launch.node);
   if (!self) throw new Error(`pod ${launch.podName}: node ${launch.node} is not among the speaker nodes`);
 
@@ -68,6 +117,7 @@ export function staticSpeakerConfig(input: StaticSpeakerInput): string {
     return [{ namespace: ns, name: svc.metadata.name, class: cls, ips, externalTrafficPolicy: etp, ...(slices.length > 0 ? { endpointNodes } : {}) }];
   }).sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 
+  const bgp = bgpSection(input, shared as SharedConfig | null, self);
   const doc = {
     node: launch.node,
     membership: {
@@ -77,6 +127,7 @@ export function staticSpeakerConfig(input: StaticSpeakerInput): string {
       peers: speakerNodes.filter((n) => peerNames.has(n.name)).map((n) => ({ node: n.name, address: n.address })),
     },
     l2: { classes: mine, services },
+    ...(bgp ? { bgp } : {}),
     metrics: { address: '127.0.0.1', port: 4231 },
   };
   // The speaker would refuse a bad file; refuse it here first, naming the field.

@@ -15,6 +15,8 @@ import { NetnsLab, type NsProcess } from '../test/support/netns.ts';
 import { repoRoot } from '../test/support/tools.ts';
 import type { Scenario, ScenarioNode } from './scenario.ts';
 import { proxyRuleset, type ProxiedService } from './kube-proxy.ts';
+import { startFrr, type FrrRouter } from './frr.ts';
+import { formatPrefix } from '../lib/net/index.ts';
 
 /** Port the backends listen on inside every node (the Service's targetPort in the scenarios). */
 export const BACKEND_PORT = 80;
@@ -37,6 +39,8 @@ export class Topology {
   readonly netns: NetnsLab;
   readonly scenario: Scenario;
   #backends = new Map<string, NsProcess>();
+  /** FRR, when the scenario has a router. */
+  router: FrrRouter | undefined;
   #stopped = new Set<string>();
 
   private constructor(scenario: Scenario, prefix: string) {
@@ -63,13 +67,18 @@ export class Topology {
     lab.addSwitch('sw');
     lab.addHost('client', 'sw', { mac: network.clientMac, addrs: [`${network.client}/${len}`] });
     for (const p of network.onLink) lab.ip('client', ['route', 'add', p, 'dev', 'eth0']);
+    for (const r of network.routes) lab.ip('client', ['route', 'add', r.prefix, 'via', r.via]);
     lab.addHost('api', 'sw', { mac: network.apiMac, addrs: [`${network.api}/${len}`] });
     for (const n of nodes) {
       lab.addHost(n.name, 'sw', { mac: n.mac, addrs: [`${n.address}/${len}`] });
       this.syncProxy(n.name, []);
     }
-    if (router) lab.addHost(router.name, 'sw', { mac: router.mac, addrs: [`${router.address}/${len}`] });
     await Promise.all(nodes.map((n) => this.#startBackend(n)));
+    if (router) {
+      lab.addHost(router.name, 'sw', { mac: router.mac, addrs: [`${router.address}/${len}`] });
+      lab.exec(router.name, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+      this.router = await startFrr(lab, router.name, router, formatPrefix(network.subnet));
+    }
   }
 
   async #startBackend(n: ScenarioNode): Promise<void> {
