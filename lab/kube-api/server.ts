@@ -269,7 +269,7 @@ export class KubeApiServer {
     };
     if (method === 'GET' && target.name === undefined) {
       if (target.watch || queryFlag(q.get('watch'))) return this.#watch(target, q, res, table ? (o) => asTable([o]) : present);
-      const list = this.store.list(ep.storage, selection);
+      const list = this.store.list(ep.storage, selection, { shared: true });
       if (table) return send(res, 200, asTable(list.items, list.resourceVersion));
       // Like kube-apiserver, built-in lists carry kind and apiVersion on the list only, so code
       // that reads them from items fails here as it would in a cluster.
