@@ -14,6 +14,7 @@ import {
 import { parseDuration } from '../../../../lib/duration.ts';
 import type { SpeakerReporter } from '../speaker.ts';
 import type { DesiredState } from '../state.ts';
+import { kubeBgp, readBgpPasswords } from './bgp.ts';
 import { CLASS_CONDITION, projectDesired, SHARED_IP_ANNOTATION, type ClassInfo, type NodeInfo, type ServiceInfo, type SharedConfig, type SliceInfo } from './project.ts';
 
 const NAMESPACE = 'd8-metallb';
@@ -68,6 +69,7 @@ export async function startKubeAdapter(opts: KubeAdapterOptions): Promise<KubeAd
   let timer: NodeJS.Timeout | undefined;
   let lastShared: SharedConfig = defaultShared();
   let lastKeyText = '';
+  let lastBgp: DesiredState['bgp'];
   let applying = Promise.resolve();
   const rebuild = (): void => {
     if (stopped) return;
@@ -83,6 +85,21 @@ export async function startKubeAdapter(opts: KubeAdapterOptions): Promise<KubeAd
       slices: slices.list().map(sliceInfo),
     });
     if (!desired) { log.warn({ node }, 'own Node not known yet (or it has no InternalIP); waiting'); return; }
+    // BGP (kube/bgp.ts, lib/bgp/routes.ts): peers and routes of this node; a bad section keeps the last one.
+    try {
+      lastBgp = kubeBgp({
+        node, nodes: nodes.list(), services: services.list(), slices: slices.list(),
+        configYaml: configmaps.list().find((c) => c.metadata?.name === CONFIGMAP)?.data?.['config.yaml'],
+        passwords: (s) => {
+          const r = readBgpPasswords(secretsDir, s);
+          if (r.missing.length > 0) log.error({ peers: r.missing, dir: secretsDir }, 'BGP password file missing; those peers connect without TCP-MD5 and the router refuses them');
+          return r.passwords;
+        },
+      });
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'invalid bgp section in the speaker ConfigMap; keeping the previous BGP state');
+    }
+    if (lastBgp) desired.bgp = lastBgp;
     applying = applying.then(() => opts.onState(desired)).catch((err: Error) => log.error({ err: err.message }, 'applying the desired state failed'));
   };
   const schedule = (): void => {
@@ -186,8 +203,8 @@ function classInfo(o: KubernetesObject): ClassInfo {
 
 function serviceInfo(s: V1Service): ServiceInfo[] {
   if (s.spec?.type !== 'LoadBalancer') return [];
-  const conds = (s.status as { conditions?: { type: string; status: string; message?: string }[] } | undefined)?.conditions ?? [];
-  const bound = conds.find((c) => c.type === CLASS_CONDITION && c.status === 'True')?.message || s.spec.loadBalancerClass;
+  const conds = (s.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? [];
+  const bound = conds.find((c) => c.type === CLASS_CONDITION && c.status === 'True' && c.reason !== 'BGPPoolBound')?.message || s.spec.loadBalancerClass;
   const sharing = s.metadata?.annotations?.[SHARED_IP_ANNOTATION];
   return [{
     namespace: s.metadata?.namespace ?? 'default',
