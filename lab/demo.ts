@@ -1,244 +1,159 @@
-// `make demo`: the README example end to end on this machine, in network namespaces.
+// `make demo`: the README example end to end on this machine, in network namespaces, then the BGP
+// variant.
 //
-//   node --import tsx lab/demo.ts [--scenario lab/scenarios/l2-demo.yaml] [--keep]
+//   node --import tsx lab/demo.ts [--scenario lab/scenarios/l2-demo.yaml] [--keep] [--verbose]
 //
-// Builds the topology, starts the embedded Kubernetes API and the operator loop (real hooks
-// executable, real helm, real speakers), shows the real `kubectl get svc`, a request to every
-// Service IP from the client, then powers off the node holding one IP and shows that IP answering
-// from another node after the measured failover time while the other IPs never stopped.
-// --keep leaves everything running until Ctrl-C (try kubectl with the printed kubeconfig).
+// L2 (lab/scenarios/l2-demo.yaml): the real `kubectl get svc` with the three IPs, a request to each
+// IP from the client, then the node holding one IP is powered off and that IP answers from another
+// node after the measured failover time while the other IPs never stop.
+// BGP (lab/scenarios/bgp-demo.yaml): FRR's ECMP route over the speakers, a request through the
+// router, and the route losing exactly the powered-off node's next hop.
+// --keep leaves the (last) lab running until Ctrl-C (try kubectl with the printed kubeconfig).
 // Ctrl-C or an error at any point removes every namespace and process it made.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { repoRoot, toolPath } from '../test/support/tools.ts';
-import { startLabApi, type LabApi } from './cluster-api.ts';
-import { analyseFailover, parseProbeOutput, type FailoverReport } from './failover.ts';
-import { addonOperatorRuntime, type ModuleRuntime } from './module-runtime.ts';
-import { ObjectStore } from './kube-api/store.ts';
-import { OperatorLoop } from './operator-loop.ts';
-import { loadScenario, type KubeObject } from './scenario.ts';
-import { labScript, Topology } from './topology.ts';
+import { repoRoot } from '../test/support/tools.ts';
+import { failover, ingressIPs, startLab, steadyAnswers, waitUntil, type Lab } from './lab.ts';
 
-/**
- * Builds the speaker image's file tree (scripts/image-tree.mjs: the bundle, its addons and node, as
- * the Dockerfile assembles them) and returns the image paths the speaker container uses, mapped to
- * that tree.
- */
-export async function speakerImagePaths(outDir: string): Promise<Record<string, string>> {
-  await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts', 'image-tree.mjs'), '--out', outDir])
-    .catch((err: Error & { stderr?: string }) => { throw new Error(`speaker image tree: ${err.stderr ?? err.message}`, { cause: err }); });
-  return { '/opt/metallb-speaker': join(outDir, 'opt', 'metallb-speaker'), '/usr/bin/node': join(outDir, 'usr', 'bin', 'node') };
-}
-
+const PORT = 8000;
 const say = (s: string): void => { process.stdout.write(`${s}\n`); };
 const step = (s: string): void => say(`\n\x1b[1m== ${s}\x1b[0m`);
 
-/** Polls `check` every 100 ms until it returns a value; throws `what` after `timeoutMs`. */
-export async function waitUntil<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let lastErr: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+/** Name of the first Service the scenario applies. */
+function serviceName(lab: Lab): string {
+  const svc = lab.topo.scenario.objects.find((o) => o.kind === 'Service');
+  if (!svc) throw new Error('the scenario has no Service');
+  return svc.metadata.name;
 }
 
-/** The running lab: topology, API and operator loop. `close()` tears everything down. */
-export interface Lab {
-  topo: Topology;
-  api: LabApi;
-  module: ModuleRuntime;
-  loop: OperatorLoop;
-  /** Runs the real kubectl against the lab's API (async: the API bridge lives in this process). */
-  kubectl(args: string[]): Promise<string>;
-  close(): Promise<void>;
-}
-
-/** Starts topology, API and operator loop for a scenario. */
-export async function startLab(scenarioPath: string, prefix: string, log: (l: string) => void): Promise<Lab> {
-  const scenario = loadScenario(scenarioPath);
-  const topo = await Topology.up(scenario, prefix);
-  let api: LabApi | undefined;
-  let loop: OperatorLoop | undefined;
-  let module: ModuleRuntime | undefined;
-  const close = async (): Promise<void> => {
-    await loop?.stop().catch(() => {});
-    module?.stop();
-    await api?.stop().catch(() => {});
-    await topo.down();
-  };
-  try {
-    // One store: the API serves it and the addon-operator imitation watches and writes it.
-    const store = new ObjectStore({ requireNamespaces: true });
-    api = await startLabApi(topo, store);
-    module = addonOperatorRuntime(store, scenario.moduleConfig.settings);
-    log(`hooks: ${module.description}`);
-    loop = new OperatorLoop({
-      client: api.client, topology: topo, module, speakerKubeconfig: api.nodeKubeconfig,
-      imagePaths: await speakerImagePaths(join(topo.netns.workDir, 'image-speaker')), log, speakerMode: scenario.speakerMode,
-    });
-    await loop.start();
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  const kubeconfig = api.hostKubeconfigPath;
-  return {
-    topo, api, loop, module: module!,
-    kubectl: async (args) => {
-      const r = await promisify(execFile)(toolPath('kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' })
-        .catch((err: Error & { stderr?: string }) => { throw new Error(`kubectl ${args.join(' ')}: ${err.stderr ?? err.message}`, { cause: err }); });
-      return r.stdout;
-    },
-    close,
-  };
-}
-
-/** The IPs in a Service's status, in index order. */
-export function ingressIPs(svc: KubeObject | undefined): string[] {
-  const ingress = (svc?.status as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)?.loadBalancer?.ingress ?? [];
-  return ingress.flatMap((i) => (i.ip ? [i.ip] : []));
-}
-
-/** Who answers for a Service IP, as the client sees it. */
-export interface Answer {
-  ip: string;
-  /** Node whose backend served the HTTP request. */
-  node: string;
-  /** MACs that answered ARP (one reply per request sent). */
-  macs: string[];
-}
-
-/**
- * Waits until every IP answers HTTP 200 and exactly one MAC answers its ARP, that MAC's node
- * being the one that served the request, on distinct nodes: the placement after the speakers'
- * membership has settled (right after start they may briefly see fewer peers and hold more IPs).
- */
-export async function steadyAnswers(lab: Lab, ips: string[], port: number, timeoutMs = 60_000): Promise<Answer[]> {
-  return waitUntil('every Service IP answered by exactly one node, distinct nodes', timeoutMs, async () => {
-    const answers: Answer[] = [];
-    for (const ip of ips) {
-      const r = await lab.topo.httpGet(ip, port, 1);
-      const macs = await lab.topo.arpResponders(ip, 2);
-      if (r.status !== 200 || new Set(macs).size !== 1 || lab.topo.nodeByMac(macs[0]!)?.name !== r.node) return undefined;
-      answers.push({ ip, node: r.node, macs });
-    }
-    return new Set(answers.map((a) => a.node)).size === ips.length ? answers : undefined;
+async function waitForIPs(lab: Lab, name: string, count: number): Promise<string[]> {
+  return waitUntil(`Service ${name} to get ${count} IP(s)`, 60_000, async () => {
+    const got = ingressIPs(await lab.api.client.get('v1', 'Service', 'default', name));
+    return got.length >= count ? got : undefined;
   });
 }
 
-/** How the client probes during a failover. */
-export interface ProbeOptions {
-  intervalMs: number;
-  /** A request without an answer within this time counts as a failure. */
-  timeoutMs: number;
+async function l2Flow(lab: Lab): Promise<string[]> {
+  const name = serviceName(lab);
+  const ips = await waitForIPs(lab, name, 3);
+  step('kubectl get svc');
+  say((await lab.kubectl(['get', 'svc', name])).trimEnd());
+  step('kubectl get metalloadbalancerclasses');
+  say((await lab.kubectl(['get', 'metalloadbalancerclasses'])).trimEnd());
+  step('Requests from the client');
+  for (const a of await steadyAnswers(lab, ips, PORT)) {
+    say(`  curl http://${a.ip}:${PORT}/  ->  200  (served by ${a.node}; ARP answered by ${[...new Set(a.macs)].map((m) => `${m} = ${lab.topo.nodeByMac(m)?.name ?? '?'}`).join(', ')})`);
+  }
+  const lostIp = ips[1]!;
+  step(`Failover: powering off the node that holds ${lostIp}`);
+  const f = await failover(lab, ips, lostIp, PORT);
+  say(`  ${f.oldNode} is off (processes killed, link down)`);
+  say(`  ${lostIp} answered again from ${f.newNode ?? '?'} after ${f.failoverMs} ms (client probing every 10 ms, 150 ms timeout)`);
+  for (const [target, evs] of Object.entries(f.others)) {
+    say(`  ${target}: ${evs.length === 0 ? 'never stopped answering, same node' : `interrupted: ${JSON.stringify(evs)}`}`);
+  }
+  step('kubectl get svc (the IPs stay; only their announcing node changed)');
+  say((await lab.kubectl(['get', 'svc', name])).trimEnd());
+  return ips;
 }
 
-/** Stops the node holding `ip` while the probe runs; returns what the client saw. */
-export async function failover(lab: Lab, ips: string[], ip: string, port: number, probeOpts: ProbeOptions = { intervalMs: 10, timeoutMs: 150 }): Promise<FailoverReport & { oldNode: string; summary: string }> {
-  const { topo } = lab;
-  const first = await topo.httpGet(ip, port);
-  if (first.status !== 200) throw new Error(`${ip}:${port} does not answer before the failover`);
-  const { cmd, args } = labScript('probe.ts');
-  const probe = topo.netns.spawn('client', cmd, [...args, '--interval', String(probeOpts.intervalMs), '--timeout', String(probeOpts.timeoutMs), ...ips.map((i) => `${i}:${port}`)], { name: 'probe' });
+async function bgpFlow(lab: Lab): Promise<string[]> {
+  const router = lab.topo.router!;
+  const name = serviceName(lab);
+  const ips = await waitForIPs(lab, name, 1);
+  const ip = ips[0]!;
+  step('kubectl get svc');
+  say((await lab.kubectl(['get', 'svc', name])).trimEnd());
+  const speakers = lab.loop.speakers().size;
+  await waitUntil(`FRR to install ${ip}/32 over ${speakers} next hops`, 60_000, async () => (router.fibNexthops(`${ip}/32`).length === speakers ? true : undefined));
+  step(`FRR (router ${lab.topo.scenario.router!.address}): vtysh -c 'show ip route ${ip}/32'`);
+  say(router.vtysh(`show ip route ${ip}/32`).trimEnd());
+  step('Request from the client (through the router)');
+  const r = await waitUntil(`${ip} to answer`, 30_000, async () => { const x = await lab.topo.httpGet(ip, PORT, 2); return x.status === 200 ? x : undefined; });
+  say(`  curl http://${ip}:${PORT}/  ->  ${r.status}  (served by ${r.node})`);
+  const victim = [...lab.loop.speakers().keys()].sort()[0]!;
+  const victimAddress = lab.topo.node(victim).address;
+  step(`Powering off ${victim} (${victimAddress}): FRR drops its next hop at the BGP hold time`);
+  const t0 = Date.now();
+  await lab.topo.stopNode(victim);
+  const hops = await waitUntil(`${victimAddress} to leave the route`, 60_000, async () => {
+    const h = router.fibNexthops(`${ip}/32`);
+    return h.length > 0 && !h.includes(victimAddress) ? h : undefined;
+  });
+  say(`  after ${Date.now() - t0} ms the route has ${hops.length} next hops: ${hops.join(', ')}`);
+  say(router.vtysh(`show ip route ${ip}/32`).trimEnd());
+  const r2 = await waitUntil(`${ip} to answer`, 30_000, async () => { const x = await lab.topo.httpGet(ip, PORT, 2); return x.status === 200 ? x : undefined; });
+  say(`  curl http://${ip}:${PORT}/  ->  ${r2.status}  (served by ${r2.node})`);
+  return ips;
+}
+
+function whatWasReal(lab: Lab): void {
+  step('What was real in this run');
+  say(`  hooks      ${lab.module.description}`);
+  say('  templates  real helm; DaemonSet, RBAC, PDB are not served by the embedded API and stay in the lab');
+  say(lab.loop.speakerMode === 'kubernetes'
+    ? '  speakers   Kubernetes mode, as the DaemonSet runs them, watching the embedded API'
+    : '  speakers   STATIC MODE (the speaker\'s Kubernetes adapter has no BGP yet, or this build has no\n' +
+      '             Kubernetes mode): the lab computed each speaker\'s --config from the API (IPs the hooks wrote,\n' +
+      '             classes, endpoints, BGP peers and pools from the rendered ConfigMap; lab/static-speaker.ts);\n' +
+      '             node set, command, env and mounted key/config files still come from the rendered DaemonSet');
+  if (lab.topo.router) say('  router     real FRR (zebra, bgpd) in its own namespace');
+}
+
+async function runScenario(path: string, opts: { keep: boolean; verbose: boolean }): Promise<boolean> {
+  step(`Starting the lab for ${path.replace(`${repoRoot}/`, '')} (topology, API, operator loop)`);
+  const lab = await startLab(path, 'mlbl-', (l) => { if (opts.verbose || /failed|exited|pod not started|no Kubernetes mode/.test(l)) say(`  [loop] ${l}`); });
+  // Ctrl-C: the namespace fixture has already killed every process and namespace
+  // (test/support/netns.ts); stop the loop, the API and the imitated addon-operator, then exit.
+  const onSignal = (): void => {
+    void lab.close().finally(() => {
+      say('\ninterrupted: namespaces and processes removed');
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    await probe.waitFor('probe ready', 30_000);
-    await waitUntil('the probe to see every IP', 10_000, async () => (ips.every((i) => probe.output().includes(`"target":"${i}:${port}","ok":true`)) ? true : undefined));
-    await new Promise((r) => setTimeout(r, 500));
-    const t0 = Date.now();
-    await topo.stopNode(first.node);
-    const lost = `${ip}:${port}`;
-    await waitUntil(`${ip} to answer from another node`, 30_000, async () => (analyseFailover(parseProbeOutput(probe.output()), t0, lost, first.node).failoverMs !== undefined ? true : undefined));
-    await new Promise((r) => setTimeout(r, 1000));
-    await probe.stop('SIGTERM', 2000);
-    const out = probe.output();
-    return { ...analyseFailover(parseProbeOutput(out), t0, lost, first.node), oldNode: first.node, summary: out.split('\n').find((l) => l.startsWith('{"summary"')) ?? '' };
+    const ips = lab.topo.router ? await bgpFlow(lab) : await l2Flow(lab);
+    whatWasReal(lab);
+    if (opts.keep) {
+      step('The lab keeps running; Ctrl-C removes it');
+      say(`  kubectl --kubeconfig ${lab.api.hostKubeconfigPath} get svc,metalloadbalancerclasses`);
+      say(`  ip netns exec mlbl-client curl http://${ips[0]}:${PORT}/`);
+      await new Promise(() => {});
+    }
+    return true;
+  } catch (err) {
+    say(`\ndemo failed: ${(err as Error).message}`);
+    return false;
   } finally {
-    await probe.stop('SIGKILL', 0);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    step('Cleaning up');
+    await lab.close();
+    say('  namespaces and processes removed');
   }
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { scenario: { type: 'string' }, keep: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } } });
-  const scenarioPath = values.scenario ?? join(repoRoot, 'lab/scenarios/l2-demo.yaml');
   if (process.getuid?.() !== 0) throw new Error('the demo builds network namespaces: run it as root');
-  const port = 8000;
+  const scenarios = values.scenario ? [values.scenario] : ['l2-demo.yaml', 'bgp-demo.yaml'].map((f) => join(repoRoot, 'lab', 'scenarios', f));
   step('What runs here');
   say('  hooks      the real hooks executable hooks/metallb-hooks, run as addon-operator runs it');
   say('  templates  templates/ rendered by the real helm, objects applied to the API');
-  say('  speakers   dist/speaker/main.cjs started from the rendered DaemonSet in each selected node namespace');
-  say('  kubectl    the real kubectl');
+  say('  speakers   the speaker image tree, started from the rendered DaemonSet in each selected node namespace');
+  say('  kubectl    the real kubectl;  BGP router: the real FRR');
   say('  API        an embedded, in-memory Kubernetes API (lab/kube-api: no kube-apiserver binary here)');
   say('  network    namespaces mlbl-*: a switch, a client, the nodes; kube-proxy stand-in = nftables DNAT');
-  step('Starting the lab (topology, API, operator loop)');
-  const lab = await startLab(scenarioPath, 'mlbl-', (l) => { if (values.verbose || /failed|exited|not started|kept in the lab|no Kubernetes mode/.test(l)) say(`  [loop] ${l}`); });
-  // Ctrl-C: the namespace fixture has already killed every process and namespace
-  // (test/support/netns.ts); stop the loop, the API and the imitated addon-operator, then exit.
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      void lab.close().finally(() => {
-        say('\ninterrupted: namespaces and processes removed');
-        process.exit(130);
-      });
-    });
+  for (const [i, path] of scenarios.entries()) {
+    const ok = await runScenario(path, { keep: values.keep && i === scenarios.length - 1, verbose: values.verbose });
+    if (!ok) {
+      process.exitCode = 1;
+      return;
+    }
   }
-  let exitCode = 0;
-  try {
-    const svcName = 'nginx-deployment';
-    const ips = await waitUntil(`Service ${svcName} to get 3 IPs`, 60_000, async () => {
-      const got = ingressIPs(await lab.api.client.get('v1', 'Service', 'default', svcName));
-      return got.length >= 3 ? got : undefined;
-    });
-    step('kubectl get svc');
-    say((await lab.kubectl(['get', 'svc', svcName])).trimEnd());
-    step('kubectl get metalloadbalancerclasses');
-    say((await lab.kubectl(['get', 'metalloadbalancerclasses'])).trimEnd());
-    step('Requests from the client');
-    for (const a of await steadyAnswers(lab, ips, port)) {
-      say(`  curl http://${a.ip}:${port}/  ->  200  (served by ${a.node}; ARP answered by ${[...new Set(a.macs)].map((m) => `${m} = ${lab.topo.nodeByMac(m)?.name ?? '?'}`).join(', ')})`);
-    }
-    const lostIp = ips[1]!;
-    step(`Failover: powering off the node that holds ${lostIp}`);
-    const f = await failover(lab, ips, lostIp, port);
-    say(`  ${f.oldNode} is off (processes killed, link down)`);
-    say(`  ${lostIp} answered again from ${f.newNode ?? '?'} after ${f.failoverMs} ms (client probing every 10 ms)`);
-    for (const [target, evs] of Object.entries(f.others)) {
-      say(`  ${target}: ${evs.length === 0 ? 'never stopped answering, same node' : `interrupted: ${JSON.stringify(evs)}`}`);
-    }
-    if (f.summary) say(`  probe totals ${f.summary}`);
-    step('kubectl get svc (the IPs stay; only their announcing node changed)');
-    say((await lab.kubectl(['get', 'svc', svcName])).trimEnd());
-    step('What was real in this run');
-    say(`  hooks      ${lab.module.description}`);
-    say('  templates  real helm; DaemonSet, RBAC, PDB are not served by the embedded API and stay in the lab');
-    say(lab.loop.speakerMode === 'kubernetes'
-      ? '  speakers   Kubernetes mode, as the DaemonSet runs them, watching the embedded API'
-      : '  speakers   STATIC MODE: this speaker build has no Kubernetes mode yet, so the lab computed each\n' +
-        '             speaker\'s --config from the API (IPs the hooks wrote, classes, endpoints; lab/static-speaker.ts);\n' +
-        '             node set, command, env and mounted key/config files still come from the rendered DaemonSet');
-    if (values.keep) {
-      step('The lab keeps running; Ctrl-C removes it');
-      say(`  kubectl --kubeconfig ${lab.api.hostKubeconfigPath} get svc,metalloadbalancerclasses`);
-      say(`  ip netns exec mlbl-client curl http://${ips[0]}:${port}/`);
-      await new Promise(() => {});
-    }
-  } catch (err) {
-    exitCode = 1;
-    say(`\ndemo failed: ${(err as Error).message}`);
-  } finally {
-    step('Cleaning up');
-    await lab.close();
-    say('  namespaces and processes removed');
-  }
-  process.exitCode = exitCode;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ingressIPs, startLab, waitUntil, type Lab } from '../../lab/demo.ts';
+import { ingressIPs, startLab, waitUntil, type Lab } from '../../lab/lab.ts';
 import { repoRoot } from '../support/tools.ts';
 import { listNamespaces } from '../support/netns.ts';
 

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { failover, ingressIPs, startLab, steadyAnswers, waitUntil, type Lab } from '../../lab/demo.ts';
+import { failover, ingressIPs, startLab, steadyAnswers, waitUntil, type Lab } from '../../lab/lab.ts';
 import { repoRoot, toolPath } from '../support/tools.ts';
 import { listNamespaces } from '../support/netns.ts';
 
