@@ -2,7 +2,7 @@
 // migration_adopt_old_fashioned_l2_lbs_test.go): the generated class, and no Service changes address.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { legacySettingsOf, migratedClass, type JsonValue } from '../../lib/l2/index.ts';
+import { legacySettingsOf, migratedClass } from '../../lib/l2/index.ts';
 import { Cluster, cls, node, svc } from './helpers.ts';
 import type { JsonValue } from '../../lib/l2/json.ts';
 
