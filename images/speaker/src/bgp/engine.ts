@@ -1,8 +1,9 @@
 // The BGP engine: one session per peer, desired state in (whole), sessions and UPDATEs out.
 import { EventEmitter } from 'node:events';
+import netModule from 'node:net';
 import type net from 'node:net';
 import { Registry } from 'prom-client';
-import type { IPAddress } from '../../../../lib/net/index.ts';
+import { formatIP, tryParseIP, type IPAddress } from '../../../../lib/net/index.ts';
 import type { Advertisement } from './advertisement.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { CeaseSubcode } from './codec/constants.ts';
@@ -119,11 +120,41 @@ export class BgpEngine extends EventEmitter {
     return session;
   }
 
-  /** A connection the peer opened (passive side); refused when no session waits for it. */
-  accept(socket: net.Socket, remote: string): boolean {
-    for (const e of this.#sessions.values()) if (e.session.name === remote) return e.session.accept(socket);
+  /**
+   * A connection the peer opened; handed to that peer's session if it is waiting (Connect or
+   * Active: an outgoing attempt is abandoned), refused otherwise. Collision detection of RFC 4271
+   * §6.8 is not implemented: a session past Connect keeps its connection and the new one is closed
+   * (as GoBGP does).
+   */
+  accept(socket: net.Socket): boolean {
+    const raw = socket.remoteAddress ?? '';
+    const remote = tryParseIP(raw.startsWith('::ffff:') && raw.includes('.') ? raw.slice(7) : raw);
+    const e = remote ? [...this.#sessions.values()].find((x) => x.session.name === formatIP(remote)) : undefined;
+    if (e && e.session.accept(socket)) return true;
+    this.#o.logger.info({ remote: raw }, 'incoming BGP connection refused: no session waits for this peer');
     socket.destroy();
     return false;
+  }
+
+  /**
+   * Listens for peers that connect to us (optional; sessions dial out anyway, `passive` peers only
+   * wait). With TCP-MD5 passwords the listener comes from the native shim, which installs each
+   * peer's key on the listening socket; without, a plain net.Server.
+   */
+  async listen(opts: { host: string; port: number }): Promise<{ port: number; close(): Promise<void> }> {
+    const onConnection = (socket: net.Socket) => void this.accept(socket);
+    const keys = [...this.#sessions.values()].filter((e) => e.session.peer.password).map((e) => ({ address: e.session.name, key: e.session.peer.password ?? '' }));
+    if (keys.length > 0) {
+      const native = await import('../native/index.ts');
+      const l = await native.listenTcp({ host: opts.host, port: opts.port, md5Keys: keys }, onConnection);
+      return { port: (l.server.address() as net.AddressInfo).port, close: () => l.close() };
+    }
+    const server = netModule.createServer(onConnection);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+    return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
   }
 
   status(): SessionStatus[] {

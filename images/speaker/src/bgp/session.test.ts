@@ -3,10 +3,10 @@
 // NOTIFICATION for malformed input. Interop with real routers is in test/speaker/bgp/.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { formatPrefix, parseIP, parsePrefix } from '../../../../lib/net/index.ts';
 import type { Clock, TimerHandle } from './clock.ts';
-import { Framer, KEEPALIVE, decodeFrame, encodeOpen, encodeRouteRefresh, type BgpMessage } from './codec/index.ts';
+import { encodeRouteRefresh } from './codec/index.ts';
+import { ScriptedPeer } from '../../../../test/speaker/bgp/scripted-peer.ts';
 import { silentLogger } from './logger.ts';
 import { normalizePeer } from './peer-config.ts';
 import { BgpSession } from './session.ts';
@@ -34,59 +34,6 @@ class ManualClock implements Clock {
       due.fn();
     }
     this.#now = end;
-  }
-}
-
-/** A scripted router: answers OPEN and KEEPALIVE, records what it receives. */
-class ScriptedPeer {
-  readonly server = net.createServer((s) => this.#accept(s));
-  socket: net.Socket | undefined;
-  received: BgpMessage[] = [];
-  closed = false;
-  #waiters: (() => void)[] = [];
-
-  async listen(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return (this.server.address() as net.AddressInfo).port;
-  }
-
-  #accept(s: net.Socket): void {
-    this.socket = s;
-    const framer = new Framer();
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      this.closed = true;
-      this.#wake();
-    });
-    s.on('data', (chunk: Buffer) => {
-      for (const f of framer.push(chunk)) {
-        if (f instanceof Error) continue;
-        const d = decodeFrame(f, { fourOctetAs: true, extendedMessage: false });
-        if (!d.ok) continue;
-        this.received.push(d.message);
-        if (d.message.type === 'open') {
-          s.write(encodeOpen({ type: 'open', version: 4, myAs: 64512, holdTimeSec: 9, bgpId: 0xc0000201, capabilities: [{ type: 'multiprotocol', afi: 1, safi: 1 }, { type: 'routeRefresh' }, { type: 'fourOctetAs', asn: 64512 }] }));
-          s.write(KEEPALIVE);
-        }
-      }
-      this.#wake();
-    });
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  /** Resolves when `pred` holds over what was received (checked on every arrival). */
-  until(pred: () => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => (pred() ? resolve() : this.#waiters.push(check));
-      check();
-    });
-  }
-
-  updates(): Extract<BgpMessage, { type: 'update' }>[] {
-    return this.received.filter((m): m is Extract<BgpMessage, { type: 'update' }> => m.type === 'update');
   }
 }
 
