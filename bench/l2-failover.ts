@@ -157,6 +157,8 @@ async function runKeepalived(topo: L2Topology, label: string, version: 2 | 3, ad
     if (sig === 'SIGKILL' && child) try { process.kill(child, 'SIGKILL'); } catch { /* gone */ }
     procs.get(n.name)?.kill(sig);
   };
+  // A VIP left on an interface by an earlier SIGKILL would answer by itself: start clean.
+  for (const n of topo.nodes) topo.lab.exec(n.ns, 'ip', ['addr', 'del', `${KA_VIP}/24`, 'dev', 'eth0']);
   for (const n of topo.nodes) start(n);
   const probe = new ProbeReader(topo.lab.spawn('cl', process.execPath, [join(repoRoot, 'bench/l2/probe.mjs'), KA_VIP, '10'], { name: `probe-ka-${label}` }));
   const master = topo.nodes[0] as TestNode;
@@ -186,7 +188,13 @@ async function runKeepalived(topo: L2Topology, label: string, version: 2 | 3, ad
     results.set(mode, trials);
   }
   await probe.proc.stop();
-  for (const n of topo.nodes) { killAll(n, 'SIGKILL'); await procs.get(n.name)?.exited; }
+  for (const n of topo.nodes) {
+    const child = vrrpPid(n) ?? -1;
+    killAll(n, 'SIGKILL');
+    await procs.get(n.name)?.exited;
+    await until('VRRP child gone', () => { try { process.kill(child, 0); return false; } catch { return true; } }, 5000);
+    topo.lab.exec(n.ns, 'ip', ['addr', 'del', `${KA_VIP}/24`, 'dev', 'eth0']);
+  }
   return results;
 }
 
