@@ -171,6 +171,7 @@ test('the speaker ConfigMap carries the shared config of the contract and never 
         addresses: ['192.168.219.100-192.168.219.200'],
         advertisements: [{ aggregationLength: 32, aggregationLengthV6: 128, localPref: 100, communities: ['65535:65282'], largeCommunities: ['4200000001:1:2'] }],
       }],
+      speakerNodeSelector: { 'node-role.deckhouse.io/metallb': '' },
     },
   });
   const text = JSON.stringify(objects.filter((o) => o.kind !== 'Secret'));

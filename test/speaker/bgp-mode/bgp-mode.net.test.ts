@@ -108,7 +108,7 @@ describe('BGP mode: hooks -> helm -> speakers -> FRR', { timeout: 180_000 }, () 
       const m = /^bgp-password-(\d+)$/.exec(k);
       if (m) passwords.set(Number(m[1]), Buffer.from(v, 'base64').toString('utf8'));
     }
-    // The speaker selector is not in the ConfigMap yet (docs/BGP.md): the DaemonSet affinity does it.
+    assert.deepEqual(doc.bgp.speakerNodeSelector, { 'node-role.deckhouse.io/metallb': '' });
     return { shared: doc.bgp, passwords };
   }
 
