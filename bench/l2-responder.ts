@@ -73,18 +73,17 @@ async function main(): Promise<void> {
     const small: L2Scenario = { classes: [{ name: 'c', nodes: ['node1'] }], services: [{ namespace: 'b', name: 's', class: 'c', ips: [VIP4, VIP6] }] };
     await topo.startSpeaker(node, small);
     await topo.until('VIP answered', () => topo.arpMacs(VIP4).length === 1);
-    const arp = await capture(topo, ['arp'], () => {
-      for (const ip of [VIP4, node.ipv4]) topo.lab.exec('cl', 'arping', ['-c', String(COUNT), '-W', '0.01', '-i', 'eth0', ip]);
-    });
-    const a = turnarounds(arp, 'arp');
-    lines.push(`ARP, speaker (${VIP4}):        ${quantiles(a.get(VIP4) ?? [])}`);
-    lines.push(`ARP, kernel (${node.ipv4}):     ${quantiles(a.get(node.ipv4) ?? [])}`);
-    const nd = await capture(topo, ['icmp6'], () => {
-      for (const ip of [VIP6, node.ipv6]) for (let i = 0; i < COUNT / 4; i++) topo.lab.exec('cl', 'ndisc6', ['-1', '-n', '-r', '1', '-w', '200', ip, 'eth0']);
-    });
-    const n = turnarounds(nd, 'ndp');
-    lines.push(`NS→NA, speaker (${VIP6}):   ${quantiles(n.get(VIP6) ?? [])}`);
-    lines.push(`NS→NA, kernel (${node.ipv6}):  ${quantiles(n.get(node.ipv6) ?? [])}`);
+    // One capture per target, the kernel first, so neither run disturbs the other's numbers.
+    const arpFor = async (ip: string): Promise<number[]> =>
+      turnarounds(await capture(topo, ['arp'], () => { topo.lab.exec('cl', 'arping', ['-c', String(COUNT), '-W', '0.01', '-i', 'eth0', ip]); }), 'arp').get(ip) ?? [];
+    const nsFor = async (ip: string): Promise<number[]> =>
+      turnarounds(await capture(topo, ['icmp6'], () => {
+        for (let i = 0; i < COUNT / 4; i++) topo.lab.exec('cl', 'ndisc6', ['-1', '-n', '-r', '1', '-w', '200', ip, 'eth0']);
+      }), 'ndp').get(ip) ?? [];
+    lines.push(`ARP, kernel (${node.ipv4}):          ${quantiles(await arpFor(node.ipv4))}`);
+    lines.push(`ARP, speaker (${VIP4}):        ${quantiles(await arpFor(VIP4))}`);
+    lines.push(`NS→NA, kernel (${node.ipv6}):     ${quantiles(await nsFor(node.ipv6))}`);
+    lines.push(`NS→NA, speaker (${VIP6}):   ${quantiles(await nsFor(VIP6))}`);
 
     // 10,000 IPs from the benchmark range on one interface (one node, so all are placed here).
     const many = Array.from({ length: 10_000 }, (_, i) => `198.18.${i >> 8}.${(i & 255) + 0}`);
