@@ -11,6 +11,7 @@ import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureHooksExecutable } from '../test/support/addon-operator/executable.ts';
 import { repoRoot } from '../test/support/tools.ts';
+import { loadWriteCache, plan, projectClass, projectNode, projectService, type ServiceRecord } from '../lib/l2/index.ts';
 
 const SERVICES = 10_000;
 const CLASSES = 50;
@@ -122,6 +123,28 @@ try {
   const steadyEnv = writeInputs(services(svcStatus), classes(clsStatus));
   const steady = measure(l2, steadyEnv);
   const steadyOps = readFileSync(join(dir, 'kp'), 'utf8').trim().split('\n').filter(Boolean).length;
+  // The pure core alone, in this process (CPU time): what the hook costs beyond the runtime's reading.
+  const corePlan = (svcs: Json[], cls: Json[]): number => {
+    const input = {
+      services: svcs.map((r) => projectService(r)).filter((x): x is ServiceRecord => x !== null),
+      classes: cls.map((r) => projectClass(r)),
+      nodes: nodes().map((r) => projectNode(r)),
+      settings: { loadBalancerClass: '' },
+      cache: loadWriteCache(undefined),
+      now: new Date('2026-01-02T00:00:00Z'),
+      eventBudget: 20,
+    };
+    plan(input); // warm-up
+    const times = Array.from({ length: iterations }, () => {
+      const c0 = process.cpuUsage();
+      plan(input);
+      const c = process.cpuUsage(c0);
+      return (c.user + c.system) / 1000;
+    }).sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)]!;
+  };
+  const coreFirst = corePlan(services(new Map()), classes(new Map()));
+  const coreSteady = corePlan(services(svcStatus), classes(clsStatus));
   writeFileSync(join(dir, 'peer-ctx'), JSON.stringify([{ binding: 'beforeHelm', snapshots: { secret: [] } }]));
   const peer = measure(hookIndex('membership-key'), { ...steadyEnv, BINDING_CONTEXT_PATH: join(dir, 'peer-ctx') });
   const fmt = (x: { median: number; max: number; cpu: number; rss: number }): string => `wall median ${x.median.toFixed(0)} ms (max ${x.max.toFixed(0)}), CPU median ${x.cpu.toFixed(0)} ms, peak RSS ${x.rss.toFixed(0)} MiB`;
@@ -129,6 +152,7 @@ try {
     `first run (30,000 allocations, ${svcStatus.size} status writes): ${fmt(first)}`,
     `steady run (nothing changed, ${steadyOps} operations):          ${fmt(steady)}`,
     `peer: membership-key hook run (runtime floor):                 ${fmt(peer)}`,
+    `lib/l2 plan() alone, in process: first ${coreFirst.toFixed(0)} ms CPU, steady ${coreSteady.toFixed(0)} ms CPU`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const machine = `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}`;
