@@ -139,7 +139,7 @@ export function plan(input: PlanInput): Plan {
       const className = w.choice.className;
       if (!w.bgp) bound.set(className, (bound.get(className) ?? 0) + 1);
       const result = allocation.results.get(serviceId(svc)) as AllocationResult;
-      const ips = result.slots.filter((s) => s.ip).map((s) => formatIP(s.ip as IPAddress));
+      const ips = result.slots.filter((s) => s.ip).map((s) => textOf(s.ip as IPAddress));
       const total = result.slots.length;
       const specs: ConditionSpec[] = [
         condition(ServiceConditions.class, true, w.bgp ? BGP_REASON : BOUND_REASON, className),
@@ -224,6 +224,22 @@ export function plan(input: PlanInput): Plan {
   };
 }
 
+/**
+ * IPv4 texts that parse are canonical (the parser refuses leading zeros), so a held IPv4 address is
+ * written back as the text it was read from instead of being formatted again (30k IPs a run).
+ */
+const heldText = new WeakMap<IPAddress, string>();
+
+function parseHeld(text: string): IPAddress | undefined {
+  const a = tryParseIP(text);
+  if (a && a.family === 4) heldText.set(a, text);
+  return a;
+}
+
+function textOf(a: IPAddress): string {
+  return heldText.get(a) ?? formatIP(a);
+}
+
 /** Class choice, effective status (write cache) and the allocation request of one Service. */
 function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Settings, cache: WriteCache, bgpCtx?: BgpRunContext): ServiceWork {
   const snapshot = viewOf(svc.ingress, svc.conditions);
@@ -245,7 +261,7 @@ function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Setti
   const cls = classes.byName.get(choice.className);
   if (!cls) return { ...base, warnings: [], deprecated: [] };
   const wish = readServiceWish(svc);
-  const held = eff.view.ingress.map((t) => tryParseIP(t)).filter((a): a is IPAddress => a !== undefined);
+  const held = eff.view.ingress.map(parseHeld).filter((a): a is IPAddress => a !== undefined);
   const families = serviceFamilies(svc, poolFamilies(cls.pool));
   const heldPerFamily = Math.max(0, ...families.map((f) => held.filter((a) => a.family === f).length));
   // An invalid count keeps what the Service holds; a new Service gets one IP.
