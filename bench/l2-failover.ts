@@ -95,6 +95,9 @@ async function runSpeaker(topo: L2Topology, label: string, interval: string, mul
     interval, multiplier,
   };
   await Promise.all(topo.nodes.map((n) => topo.startSpeaker(n, scenario)));
+  // Right after a restart of every speaker the IP may sit briefly on a non-preferred node; a trial
+  // started then would wait for a fail-back to a node that never was the owner.
+  await sleep(2000);
   const probe = new ProbeReader(topo.lab.spawn('cl', process.execPath, [join(repoRoot, 'bench/l2/probe.mjs'), VIP, '10'], { name: `probe-${label}` }));
   const results = new Map<Mode, Trial[]>();
   for (const mode of MODES) {
