@@ -101,19 +101,34 @@ function whatWasReal(lab: Lab): void {
   if (lab.topo.router) say('  router     real FRR (zebra, bgpd) in its own namespace');
 }
 
-async function runScenario(path: string, opts: { keep: boolean; verbose: boolean }): Promise<boolean> {
-  step(`Starting the lab for ${path.replace(`${repoRoot}/`, '')} (topology, API, operator loop)`);
-  const lab = await startLab(path, 'mlbl-', (l) => { if (opts.verbose || /failed|exited|pod not started|no Kubernetes mode/.test(l)) say(`  [loop] ${l}`); });
-  // Ctrl-C: the namespace fixture has already killed every process and namespace
-  // (test/support/netns.ts); stop the loop, the API and the imitated addon-operator, then exit.
-  const onSignal = (): void => {
-    void lab.close().finally(() => {
+/** The lab being shown, for the signal handler. */
+let running: Lab | undefined;
+
+/**
+ * Ctrl-C / SIGTERM at any point: the namespace fixture kills every process it started and deletes
+ * its namespaces (test/support/netns.ts, also on exit); this stops the loop, the API and the
+ * imitated addon-operator of the running lab, then exits.
+ */
+function exitOnSignal(): void {
+  const handler = (): void => {
+    // The namespace fixture re-raises the signal after its own cleanup; it must not end the
+    // process before the lab has closed.
+    process.on('SIGINT', () => {});
+    process.on('SIGTERM', () => {});
+    const lab = running;
+    void (lab ? lab.close() : Promise.resolve()).finally(() => {
       say('\ninterrupted: namespaces and processes removed');
       process.exit(130);
     });
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+async function runScenario(path: string, opts: { keep: boolean; verbose: boolean }): Promise<boolean> {
+  step(`Starting the lab for ${path.replace(`${repoRoot}/`, '')} (topology, API, operator loop)`);
+  const lab = await startLab(path, 'mlbl-', (l) => { if (opts.verbose || /failed|exited|pod not started|no Kubernetes mode/.test(l)) say(`  [loop] ${l}`); });
+  running = lab;
   try {
     const ips = lab.topo.router ? await bgpFlow(lab) : await l2Flow(lab);
     whatWasReal(lab);
@@ -128,8 +143,7 @@ async function runScenario(path: string, opts: { keep: boolean; verbose: boolean
     say(`\ndemo failed: ${(err as Error).message}`);
     return false;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    running = undefined;
     step('Cleaning up');
     await lab.close();
     say('  namespaces and processes removed');
@@ -139,6 +153,7 @@ async function runScenario(path: string, opts: { keep: boolean; verbose: boolean
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { scenario: { type: 'string' }, keep: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } } });
   if (process.getuid?.() !== 0) throw new Error('the demo builds network namespaces: run it as root');
+  exitOnSignal();
   const scenarios = values.scenario ? [values.scenario] : ['l2-demo.yaml', 'bgp-demo.yaml'].map((f) => join(repoRoot, 'lab', 'scenarios', f));
   step('What runs here');
   say('  hooks      the real hooks executable hooks/metallb-hooks, run as addon-operator runs it');
