@@ -51,6 +51,8 @@ export interface BgpChoiceContext {
   readonly pins: readonly IPAddress[];
   /** The Service's first family (pool choice by family). */
   readonly family: IPFamily;
+  /** Whether a pool has a free address of the family (estimate); absent: every pool has. */
+  readonly hasRoom?: (pool: string, family: IPFamily) => boolean;
 }
 
 /** The decision; `undefined` from chooseBgp means "not BGP: ask the L2 rule". */
@@ -92,16 +94,20 @@ export function chooseBgp(svc: BgpServiceView, ctx: BgpChoiceContext): BgpChoice
     }
     const auto = ctx.pools.filter((p) => p.autoAssign);
     const holding = ctx.held.length > 0 ? ctx.pools.find((p) => ctx.held.every((a) => poolContains(p, a))) : undefined;
-    const p = holding ?? auto.find((x) => poolFamilies(x).includes(ctx.family)) ?? auto[0];
+    const fits = auto.filter((x) => poolFamilies(x).includes(ctx.family));
+    // MetalLB walks the auto-assign pools in order: a full pool passes the Service to the next one.
+    const room = ctx.hasRoom;
+    const p = holding ?? (room ? fits.find((x) => room(x.name, ctx.family)) : undefined) ?? fits[0] ?? auto[0];
     if (p) return { type: 'bound', pool: p.name, sticky: sticky && bound === p.name };
     if (pinned) return { type: 'pending', problem: `requested IP is in no BGP pool` };
     return { type: 'pending', problem: 'no BGP pool has auto-assign: name one with the metallb.universe.tf/address-pool annotation' };
   };
 
   if (bound !== undefined) {
-    // Sticky: the recorded pool while it exists, even if the annotation changes later.
-    if (byName.has(bound)) return { type: 'bound', pool: bound, sticky: true };
-    return pick(false);
+    // Sticky: the recorded pool while it exists and the Service holds an address (even if the
+    // annotation changes later). Holding nothing (its pool was full), it may move to a pool with room.
+    if (byName.has(bound) && ctx.held.length > 0) return { type: 'bound', pool: bound, sticky: true };
+    return pick(true);
   }
   if (classMatches) return pick(false);
   if (ctx.boundL2) return undefined;

@@ -3,7 +3,7 @@
 // classes own contested addresses, like an older class over a newer one), and one Service's
 // choice plus allocation request.
 import { backendKey } from '../ipam/sharing.ts';
-import { poolFamilies, resolvePools, type AllocationRequest, type PoolDefinition, type PoolSpec, type ResolvedPool } from '../ipam/index.ts';
+import { poolContains, poolFamilies, poolSize, resolvePools, type AllocationRequest, type PoolDefinition, type PoolSpec, type ResolvedPool } from '../ipam/index.ts';
 import { tryParseIP, type IPAddress, type IPFamily } from '../net/index.ts';
 import { readBgpWish } from './annotations.ts';
 import { BGP_REASON, CLASS_CONDITION, chooseBgp, type BgpChoice } from './choice.ts';
@@ -53,6 +53,27 @@ export interface BgpRunContext {
   readonly loadBalancerClass: string;
   readonly classNames: ReadonlySet<string>;
   readonly hasDefaultClass: boolean;
+  /** Addresses in use per `<pool>/<family>` (bgpPoolUsage), updated as Services are prepared in order. */
+  readonly usage?: Map<string, bigint>;
+}
+
+/**
+ * Distinct addresses the Services hold in each BGP pool, per family: the estimate behind passing a
+ * new Service on from a full auto-assign pool to the next one.
+ */
+export function bgpPoolUsage(pools: readonly ResolvedBgpPool[], services: readonly { readonly ingress: readonly string[] }[]): Map<string, bigint> {
+  const seen = new Set<string>();
+  const usage = new Map<string, bigint>();
+  for (const s of services) {
+    for (const t of s.ingress) {
+      const a = tryParseIP(t);
+      if (!a || seen.has(t)) continue;
+      seen.add(t);
+      const p = pools.find((x) => poolContains(x.spec, a));
+      if (p) usage.set(`${p.name}/${a.family}`, (usage.get(`${p.name}/${a.family}`) ?? 0n) + 1n);
+    }
+  }
+  return usage;
 }
 
 /** The outcome for one Service: undefined when it is not a BGP Service. */
@@ -99,6 +120,10 @@ export function prepareBgp(
     held,
     pins: wish.pins,
     family: asked,
+    ...(ctx.usage ? { hasRoom: (name: string, family: IPFamily) => {
+      const p = ctx.pools.find((x) => x.name === name);
+      return p !== undefined && (ctx.usage?.get(`${name}/${family}`) ?? 0n) < poolSize(p.spec, family);
+    } } : {}),
   });
   if (!choice) return undefined;
   if (choice.type !== 'bound') return { choice, request: undefined, warnings: choice.type === 'pending' ? [choice.problem, ...wish.problems] : [] };
@@ -113,5 +138,13 @@ export function prepareBgp(
     sharing: { key: wish.sharingKey, ports: svc.ports.map((p) => `${p.protocol || 'TCP'}/${p.port}`), backendKey: backendKey(svc.externalTrafficPolicy, svc.selector) },
     blockNew: undefined,
   };
+  if (ctx.usage) {
+    // New addresses this Service will take count against the pool for the Services after it.
+    for (const f of request.families) {
+      if (held.some((a) => a.family === f && poolContains(pool.spec, a))) continue;
+      const k = `${pool.name}/${f}`;
+      ctx.usage.set(k, (ctx.usage.get(k) ?? 0n) + 1n);
+    }
+  }
   return { choice, request, warnings: wish.problems };
 }

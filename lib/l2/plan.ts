@@ -1,7 +1,7 @@
 // One run of the L2 control plane: from Services, classes, nodes and the write cache to the status
 // writes, Events, values and metrics (DESIGN §2–§3). Pure: time comes in as `now`, the cache as data.
 import { allocate, poolFamilies, poolSize, type AllocationFailure, type AllocationRequest, type AllocationResult, type PoolDefinition } from '../ipam/index.ts';
-import { BGP_REASON, prepareBgp, resolveBgpPools, type BgpRunContext } from '../bgp/index.ts';
+import { BGP_REASON, bgpPoolUsage, prepareBgp, resolveBgpPools, type BgpRunContext } from '../bgp/index.ts';
 import { backendKey } from '../ipam/sharing.ts';
 import { formatIP, tryParseIP, type IPAddress } from '../net/index.ts';
 import { keptCount, readServiceWish, serviceFamilies } from './annotations.ts';
@@ -119,7 +119,7 @@ export function plan(input: PlanInput): Plan {
     .map((x) => x.svc);
 
   const bgpPools = resolveBgpPools(classes.ordered.map((n) => classes.byName.get(n)).flatMap((c) => (c ? [{ name: c.record.name, addresses: c.record.addressPool }] : [])), input.bgpPools ?? []);
-  const bgpCtx: BgpRunContext = { pools: bgpPools, loadBalancerClass: input.settings.loadBalancerClass, classNames: new Set(classes.byName.keys()), hasDefaultClass: classes.defaultClass !== undefined };
+  const bgpCtx: BgpRunContext = { pools: bgpPools, loadBalancerClass: input.settings.loadBalancerClass, classNames: new Set(classes.byName.keys()), hasDefaultClass: classes.defaultClass !== undefined, usage: bgpPoolUsage(bgpPools, services) };
   const work = services.map((svc) => prepareService(svc, classes, input.settings, cache, bgpCtx));
   const requests = work.flatMap((w) => (w.request ? [w.request] : []));
   const allocation = allocate([...[...classes.byName.values()].map((c) => c.pool), ...bgpPools.map((p) => p.spec)], requests);

@@ -82,7 +82,12 @@ describe('chooseBgp', () => {
     assert.equal(chooseBgp(lb({ annotations: { 'metallb.io/address-pool': 'old-layer2' } }), ctx({ hasDefaultClass: true })), undefined);
     assert.equal(chooseBgp(lb({ annotations: { 'network.deckhouse.io/metal-load-balancer-class': 'l2' } }), ctx()), undefined);
     assert.equal(chooseBgp(lb(), ctx({ boundL2: true })), undefined);
-    assert.deepEqual(chooseBgp(lb(), ctx({ boundPool: 'manual', hasDefaultClass: true })), { type: 'bound', pool: 'manual', sticky: true });
+    assert.deepEqual(chooseBgp(lb(), ctx({ boundPool: 'manual', hasDefaultClass: true, held: [parseIP('198.51.100.2')] })), { type: 'bound', pool: 'manual', sticky: true });
+    assert.deepEqual(chooseBgp(lb(), ctx({ boundPool: 'manual', held: [] })), { type: 'bound', pool: 'mypool', sticky: false }, 'holding nothing, the binding may move');
+    const second = resolvePools([{ name: 'second', addresses: ['192.0.2.0/30'] }])[0]!.spec;
+    const full = (name: string) => name !== 'mypool';
+    assert.deepEqual(chooseBgp(lb(), ctx({ pools: [pool!, second], hasRoom: full })), { type: 'bound', pool: 'second', sticky: false }, 'a full pool passes new Services on');
+    assert.deepEqual(chooseBgp(lb(), ctx({ pools: [pool!, second], hasRoom: () => false })), { type: 'bound', pool: 'mypool', sticky: false }, 'all full: the first pool (and PoolExhausted)');
     assert.deepEqual(chooseBgp(lb(), ctx({ pins: [parseIP('198.51.100.3')] })), { type: 'bound', pool: 'manual', sticky: false });
     assert.deepEqual(chooseBgp(lb({ type: 'ClusterIP' }), ctx({ boundPool: 'mypool' })), { type: 'release', why: 'the Service is of type ClusterIP now' });
     assert.deepEqual(chooseBgp(lb(), ctx({ boundPool: 'mypool', pools: [] })), { type: 'release', why: 'no BGP pool is configured any more' });

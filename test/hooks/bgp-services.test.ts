@@ -173,6 +173,20 @@ describe('BGP Services through addon-operator (built executable)', () => {
     assert.deepEqual(ingress(s, 'wants-too'), ['198.51.101.1']);
   });
 
+  it('a full auto-assign pool passes new Services on to the next pool; held IPs stay', async () => {
+    const settings: JsonObject = { ...DOC_SETTINGS, addressPools: [
+      { name: 'small', protocol: 'bgp', addresses: ['198.51.100.7/32'] },
+      { name: 'big', protocol: 'bgp', addresses: ['203.0.113.0/28'] },
+    ] };
+    const op = await start(NODES + svcYaml('a') + svcYaml('b'), settings);
+    const s = op.store;
+    assert.deepEqual([ingress(s, 'a'), ingress(s, 'b')], [['198.51.100.7'], ['203.0.113.0']]);
+    assert.equal(cond(s, 'b', 'network.deckhouse.io/load-balancer-class'), 'True BGPPoolBound big');
+    s.delete(s.resolve('Service', '')!, 'default', 'a');
+    await op.settle();
+    assert.deepEqual(ingress(s, 'b'), ['203.0.113.0'], 'sticky: b keeps its pool and IP');
+  });
+
   it('settings problems: unknown community, router-id on a peer of many nodes, reported and left out', async () => {
     const settings: JsonObject = {
       ...DOC_SETTINGS,
