@@ -58,3 +58,18 @@ test('a CRD schema defaults, prunes and validates like apiextensions-apiserver',
 test('a CRD with a schema that does not compile is refused', () => {
   assert.throws(() => crdResourceType({ metadata: { name: 'x.example.com' }, spec: { ...spec, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { a: { type: 'string', pattern: '(' } } } } }] } }), /does not compile/);
 });
+
+test('a schema that declares metadata as a bare object keeps the object name and labels', () => {
+  const withMeta: CrdSpec = structuredClone(spec);
+  const root = withMeta.versions[0]?.schema?.openAPIV3Schema as { properties: Record<string, unknown> };
+  root.properties.metadata = { type: 'object' };
+  const rt = crdResourceType({ metadata: { name: 'widgets.example.com' }, spec: withMeta });
+  assert.ok(rt.prepare);
+  const out = rt.prepare({
+    apiVersion: 'example.com/v1', kind: 'Widget',
+    metadata: { name: 'w1', namespace: 'default', labels: { a: 'b' } },
+    spec: { size: 1, junk: true },
+  });
+  assert.deepEqual(out.metadata, { name: 'w1', namespace: 'default', labels: { a: 'b' } });
+  assert.deepEqual(out.spec, { size: 1, mode: 'a' }, 'unknown spec fields are still pruned');
+});

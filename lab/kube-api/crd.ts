@@ -185,11 +185,12 @@ export function crdResourceType(crd: { metadata: { name?: string }; spec: CrdSpe
     crdName: crd.metadata.name ?? `${spec.names.plural}.${spec.group}`,
     prepare: (o: KubeObject): KubeObject => {
       if (!schema) return o;
-      // apiVersion, kind and metadata are never pruned at the root.
-      const { apiVersion, kind, metadata } = o;
-      const out = prune(applyDefaults(o, schema), schema) as KubeObject;
-      Object.assign(out, { apiVersion, kind, metadata });
-      return out;
+      // apiVersion, kind and metadata are never pruned at the root (prune works in place, so
+      // metadata must not even be handed to it: a schema declaring `metadata: {type: object}`
+      // would otherwise empty it).
+      const { apiVersion, kind, metadata, ...rest } = o;
+      const out = prune(applyDefaults(rest, schema), schema) as Record<string, unknown>;
+      return { apiVersion, kind, metadata, ...out } as KubeObject;
     },
     validate: (o: KubeObject): StatusCause[] => {
       const causes = validateObjectMeta(o, 'subdomain', namespaced);
