@@ -72,8 +72,8 @@ function events(store: ObjectStore, kind: string, name: string): string[] {
 
 describe('BGP Services through addon-operator (built executable)', () => {
   const operators: AddonOperator[] = [];
-  const start = async (yaml: string, configValues: JsonObject): Promise<AddonOperator> => {
-    const op = await AddonOperator.start({ store: clusterFromYaml(yaml), executable: ensureHooksExecutable(), configValues, now: () => new Date('2026-01-01T00:00:00Z') });
+  const start = async (yaml: string, configValues: JsonObject, delayWatchEvents = false): Promise<AddonOperator> => {
+    const op = await AddonOperator.start({ store: clusterFromYaml(yaml), executable: ensureHooksExecutable(), configValues, delayWatchEvents, now: () => new Date('2026-01-01T00:00:00Z') });
     operators.push(op);
     return op;
   };
@@ -171,6 +171,22 @@ describe('BGP Services through addon-operator (built executable)', () => {
     op.store.delete(op.store.resolve('Service', '')!, 'default', 'wants');
     await op.settle();
     assert.deepEqual(ingress(s, 'wants-too'), ['198.51.101.1']);
+  });
+
+  it('with watch events delayed, no IP flips and none is handed out twice', async () => {
+    const op = await start(NODES + svcYaml('nginx'), DOC_SETTINGS, true);
+    const s = op.store;
+    const t = s.resolve('Service', '')!;
+    for (const name of ['two', 'three']) {
+      s.create(t, { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] } });
+      await op.settle();
+    }
+    s.delete(t, 'default', 'two');
+    s.create(t, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'four', namespace: 'default' }, spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] } });
+    await op.settle();
+    await op.settle();
+    assert.deepEqual(['nginx', 'three', 'four'].map((n) => ingress(s, n)), [['192.168.219.100'], ['192.168.219.102'], ['192.168.219.101']]);
+    assert.deepEqual(events(s, 'Service', 'nginx'), ['IPAllocated: Assigned 192.168.219.100 from BGP pool mypool'], 'no flip, no repeated Event');
   });
 
   it('a full auto-assign pool passes new Services on to the next pool; held IPs stay', async () => {
