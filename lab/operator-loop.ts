@@ -169,8 +169,10 @@ export class OperatorLoop {
       (skipped.length > 0 ? `; kept in the lab (kind not served by the embedded API): ${skipped.join(', ')}` : ''));
   }
 
-  #schedNodes(): SchedNode[] {
-    return this.#o.topology.scenario.nodes.map((n) => ({ name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux', ...n.labels }, address: n.address }));
+  /** Nodes as the scheduler sees them: labels from the API (so `kubectl label node` counts). */
+  async #schedNodes(): Promise<SchedNode[]> {
+    const fromApi = new Map((await this.#o.client.list('v1', 'Node')).map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+    return this.#o.topology.scenario.nodes.filter((n) => fromApi.has(n.name)).map((n) => ({ name: n.name, labels: fromApi.get(n.name)!, address: n.address }));
   }
 
   /** A pod is restarted when its spec or the speaker mode changes (not when its static config does). */
@@ -189,7 +191,7 @@ export class OperatorLoop {
         configMaps: await client.list('v1', 'ConfigMap', namespace),
         secrets: await client.list('v1', 'Secret', namespace),
       };
-      const nodes = this.#schedNodes();
+      const nodes = await this.#schedNodes();
       for (const name of daemonSetNodes(ds, nodes)) {
         const node = nodes.find((n) => n.name === name)!;
         speakerNodes.push(node);

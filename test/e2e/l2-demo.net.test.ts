@@ -2,7 +2,7 @@
 // executable (through the addon-operator imitation) over the embedded API, the chart rendered by
 // real helm, speakers started from the rendered DaemonSet in node namespaces, real ARP and HTTP
 // from the client, the real kubectl. Acceptance cases (reference/peers.md §6.7): ML2-01, ML2-02,
-// ML2-03, ML2-04, ML2-05, ML2-10 (Event), L2-01, L2-04; T-04 is measured by the demo, not asserted here.
+// ML2-03, ML2-04, ML2-05, ML2-10 (Event), L2-01, L2-04, L2-06; T-04 is measured by the demo, not asserted here.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -93,6 +93,24 @@ describe('L2 demo end to end', { timeout: 240_000 }, () => {
     await lab.topo.startNode(failedOver.oldNode);
     await waitUntil(`${expectedIPs[1]} back on ${failedOver.oldNode}`, 60_000, async () => ((await lab.topo.httpGet(expectedIPs[1]!, PORT, 1)).node === failedOver!.oldNode ? true : undefined));
     for (const [ip, node] of before) assert.equal((await lab.topo.httpGet(ip, PORT, 2)).node, node, `${ip} stays on ${node}`);
+  });
+
+  it('L2-06: a node labelled exclude-from-external-load-balancers gives up its IP, and takes it back when the label goes', async () => {
+    const EXCLUDE = 'node.kubernetes.io/exclude-from-external-load-balancers';
+    const before = await steadyAnswers(lab, expectedIPs, PORT);
+    const victim = before[0]!;
+    await lab.kubectl(['label', 'node', victim.node, `${EXCLUDE}=`]);
+    const moved = await waitUntil(`${victim.ip} to leave ${victim.node}`, 60_000, async () => {
+      const r = await lab.topo.httpGet(victim.ip, PORT, 1);
+      return r.status === 200 && r.node !== victim.node ? r : undefined;
+    });
+    assert.ok(['node1', 'node2', 'node3'].includes(moved.node));
+    for (const a of before.slice(1)) assert.equal((await lab.topo.httpGet(a.ip, PORT, 2)).node, a.node, `${a.ip} stays on ${a.node}`);
+    // Two eligible nodes for three IPs: the hooks say so on the Service.
+    await waitUntil('an IPsShareNodes Warning', 30_000, async () => ((await lab.api.client.list('v1', 'Event', 'default'))
+      .some((e) => (e as { reason?: string }).reason === 'IPsShareNodes') ? true : undefined));
+    await lab.kubectl(['label', 'node', victim.node, `${EXCLUDE}-`]);
+    await waitUntil(`${victim.ip} back on ${victim.node}`, 60_000, async () => ((await lab.topo.httpGet(victim.ip, PORT, 1)).node === victim.node ? true : undefined));
   });
 
   it('leaves no namespace behind', async () => {
