@@ -8,6 +8,8 @@ export const BgpAnnotations = {
   sharedIPKey: 'network.deckhouse.io/load-balancer-shared-ip-key',
   metallbIPs: ['metallb.universe.tf/loadBalancerIPs', 'metallb.io/loadBalancerIPs'],
   metallbSharing: ['metallb.universe.tf/allow-shared-ip', 'metallb.io/allow-shared-ip'],
+  /** L2 only: BGP Services get one IP per family. */
+  ipsCount: 'network.deckhouse.io/l2-load-balancer-external-ips-count',
 } as const;
 
 /** The request of one BGP Service. */
@@ -44,6 +46,8 @@ export function readBgpWish(svc: { readonly annotations: Readonly<Record<string,
     if (!a) problems.push(`spec.loadBalancerIP: ${JSON.stringify(svc.loadBalancerIP)} is not an IP address`);
     else if (!pins.some((p) => p.family === a.family)) pins.push(a);
   }
+  const count = svc.annotations[BgpAnnotations.ipsCount];
+  if (count !== undefined && count.trim() !== '1') problems.push(`${BgpAnnotations.ipsCount}: a BGP Service gets one IP per family (every speaker announces it); ${JSON.stringify(count)} is ignored`);
   const sharing = first([BgpAnnotations.sharedIPKey, ...BgpAnnotations.metallbSharing]);
   return { pins, sharingKey: sharing ? sharing[1].trim() : '', problems };
 }

@@ -130,7 +130,7 @@ describe('BGP Services through addon-operator (built executable)', () => {
       + svcYaml('by-spec', '  loadBalancerIP: 198.51.100.9')
       + svcYaml('share-a', '', '{metallb.universe.tf/allow-shared-ip: k1, network.deckhouse.io/load-balancer-ips: "192.168.219.160"}')
       + svcYaml('share-b', '', '{network.deckhouse.io/load-balancer-shared-ip-key: k1, network.deckhouse.io/load-balancer-ips: "192.168.219.160"}').replace('port: 80,', 'port: 443,')
-      + svcYaml('dual', '  ipFamilies: [IPv4, IPv6]\n  ipFamilyPolicy: RequireDualStack');
+      + svcYaml('dual', '  ipFamilies: [IPv4, IPv6]\n  ipFamilyPolicy: RequireDualStack', '{network.deckhouse.io/l2-load-balancer-external-ips-count: "3"}');
     const op = await start(yaml, settings);
     const s = op.store;
     assert.deepEqual(ingress(s, 'by-pool'), [], 'pinned-only pool: nothing without a requested IP');
@@ -145,6 +145,7 @@ describe('BGP Services through addon-operator (built executable)', () => {
     assert.deepEqual(ingress(s, 'share-b'), ['192.168.219.160'], 'same key, different ports: shared');
     assert.deepEqual(ingress(s, 'dual'), ['192.168.219.100', '2001:db8:100::']);
     assert.equal(cond(s, 'dual', 'AllPublicIPsAssigned'), 'True AllIPsAssigned 2 of 2 public IPs were assigned');
+    assert.ok(events(s, 'Service', 'dual').some((e) => e.startsWith('InvalidAnnotation: network.deckhouse.io/l2-load-balancer-external-ips-count: a BGP Service gets one IP per family')), events(s, 'Service', 'dual').join('\n'));
   });
 
   it('exhaustion with avoid-buggy-ips, a requested IP in use, a pool that does not exist', async () => {
