@@ -137,11 +137,16 @@ test('the speaker, configured by the rendered ConfigMap and Secret, announces it
   }
 });
 
-test('every request the speaker made is allowed by the rendered RBAC, and it watched what it needs', () => {
+test('every request the speaker made is allowed by the rendered RBAC, and it watched what it needs', async () => {
+  // Informers list, then open their watches; the last watch may start after the first ARP answer.
+  const needed = ['/nodes', '/services', 'discovery.k8s.io/endpointslices', 'network.deckhouse.io/metalloadbalancerclasses', '/configmaps'];
+  const seenNow = () => new Set(audited.flatMap((a) => a.request.kind === 'resource' ? [`${a.request.verb} ${a.request.group}/${a.request.resource}`] : []));
+  const until = Date.now() + 15_000;
+  while (!needed.every((r) => seenNow().has(`watch ${r}`)) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   const denied = audited.filter((a) => !rbacAllows(rendered, speakerSA, a.request)).map((a) => `${a.method} ${a.url}`);
   assert.deepEqual(denied, [], 'requests the speaker ServiceAccount would be refused');
-  const seen = new Set(audited.flatMap((a) => a.request.kind === 'resource' ? [`${a.request.verb} ${a.request.group}/${a.request.resource}`] : []));
-  for (const r of ['/nodes', '/services', 'discovery.k8s.io/endpointslices', 'network.deckhouse.io/metalloadbalancerclasses', '/configmaps']) {
+  const seen = seenNow();
+  for (const r of needed) {
     assert.ok(seen.has(`list ${r}`) && seen.has(`watch ${r}`), `list and watch ${r}; seen: ${[...seen].join(', ')}`);
   }
 });
