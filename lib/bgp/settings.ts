@@ -7,12 +7,15 @@
 // - `router-id` / `source-address` on a peer whose node-selector matches more than one speaker node
 //   are left out (each node uses its own address), as is a source address of the other family;
 // - a hold time below 3 s (other than 0) leaves out the peer;
+// - an aggregation length shorter than the pool's own prefixes (the aggregated route would cover
+//   addresses outside the pool and attract their traffic, MetalLB refuses it too) leaves out the
+//   advertisement;
 // - a pool entry that is no address, range or CIDR is left out; a later pool of a duplicate name is
 //   left out whole.
 // Pure: the caller hands in the settings object and the Nodes.
 import { matchesSelector, requirementErrors, selectorRequirements, type LabelSelector, type SelectorRequirement } from '../kube/labels.ts';
 import { parseDuration, formatDuration } from '../duration.ts';
-import { formatIP, tryParseIP, tryParseRange } from '../net/index.ts';
+import { familyBits, formatIP, tryParseIP, tryParseRange, type AddressRange } from '../net/index.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -138,9 +141,18 @@ function parsePools(list: Json[], communities: Obj, problems: SettingsProblem[])
     });
     const rawAds = Array.isArray(raw['bgp-advertisements']) ? raw['bgp-advertisements'] : [{}];
     const advertisements: AdvertisementValue[] = [];
+    const ranges = addresses.map((a) => tryParseRange(a) as AddressRange);
     rawAds.forEach((ad, j) => {
-      const v = parseAdvertisement(isObj(ad) ? ad : {}, `${field}.bgp-advertisements[${j}]`, communities, problems);
-      if (v) advertisements.push(v);
+      const adField = `${field}.bgp-advertisements[${j}]`;
+      const v = parseAdvertisement(isObj(ad) ? ad : {}, adField, communities, problems);
+      if (!v) return;
+      const wide = ranges.find((r) => !aggregatesInside(r, r.first.family === 4 ? v.aggregationLength : v.aggregationLengthV6));
+      if (wide) {
+        const key = wide.first.family === 4 ? 'aggregation-length' : 'aggregation-length-v6';
+        problems.push({ field: `${adField}.${key}`, message: `/${wide.first.family === 4 ? v.aggregationLength : v.aggregationLengthV6} routes would cover addresses outside the pool entry ${formatIP(wide.first)}-${formatIP(wide.last)}; advertisement left out` });
+        return;
+      }
+      advertisements.push(v);
     });
     out.push({
       name,
@@ -151,6 +163,12 @@ function parsePools(list: Json[], communities: Obj, problems: SettingsProblem[])
     });
   });
   return out;
+}
+
+/** Whether every /length prefix of the range's addresses lies inside the range (both ends aligned). */
+export function aggregatesInside(r: AddressRange, length: number): boolean {
+  const block = 1n << BigInt(familyBits(r.first.family) - length);
+  return r.first.value % block === 0n && (r.last.value + 1n) % block === 0n;
 }
 
 function parseAdvertisement(ad: Obj, field: string, communities: Obj, problems: SettingsProblem[]): AdvertisementValue | undefined {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { projectBgp, type SharedBgp, type BgpServiceInfo } from '../../lib/bgp/routes.ts';
 import { chooseBgp, type BgpChoiceContext } from '../../lib/bgp/choice.ts';
 import { resolvePools } from '../../lib/ipam/index.ts';
-import { parseIP } from '../../lib/net/index.ts';
+import { parseIP, parseRange } from '../../lib/net/index.ts';
+import { aggregatesInside, parseBgpSettings } from '../../lib/bgp/settings.ts';
 
 const shared: SharedBgp = {
   speakerNodeSelector: { 'node-role.deckhouse.io/metallb': '' },
@@ -92,5 +93,35 @@ describe('chooseBgp', () => {
     assert.deepEqual(chooseBgp(lb({ type: 'ClusterIP' }), ctx({ boundPool: 'mypool' })), { type: 'release', why: 'the Service is of type ClusterIP now' });
     assert.deepEqual(chooseBgp(lb(), ctx({ boundPool: 'mypool', pools: [] })), { type: 'release', why: 'no BGP pool is configured any more' });
     assert.equal(chooseBgp(lb(), ctx({ pools: [manual!] }))?.type, 'pending', 'no auto-assign pool: reported');
+  });
+});
+
+describe('parseBgpSettings', () => {
+  it('an aggregation length wider than the pool is refused; a fitting one is kept', () => {
+    assert.equal(aggregatesInside(parseRange('203.0.113.0/24'), 24), true);
+    assert.equal(aggregatesInside(parseRange('203.0.113.0/28'), 24), false);
+    assert.equal(aggregatesInside(parseRange('203.0.113.16-203.0.113.31'), 28), true);
+    assert.equal(aggregatesInside(parseRange('2001:db8:100::/120'), 64), false);
+    const s = parseBgpSettings({
+      addressPools: [{ name: 'p', protocol: 'bgp', addresses: ['203.0.113.0/28', '2001:db8:100::/64'], 'bgp-advertisements': [
+        { 'aggregation-length': 24 }, { 'aggregation-length': 28, 'aggregation-length-v6': 64 },
+      ] }],
+    }, []);
+    assert.deepEqual(s.pools[0]?.advertisements.map((a) => [a.aggregationLength, a.aggregationLengthV6]), [[28, 64]]);
+    assert.deepEqual(s.problems.map((p) => p.field), ['addressPools[0].bgp-advertisements[0].aggregation-length']);
+  });
+
+  it('peer problems: hold time, source address family, router-id on many nodes', () => {
+    const nodes = ['a', 'b'].map((name) => ({ name, labels: { sp: '' } }));
+    const s = parseBgpSettings({
+      speaker: { nodeSelector: { sp: '' } },
+      bgpPeers: [
+        { 'peer-address': '192.0.2.1', 'peer-asn': 1, 'my-asn': 2, 'hold-time': '2s' },
+        { 'peer-address': '192.0.2.2', 'peer-asn': 1, 'my-asn': 2, 'source-address': '2001:db8::1', 'router-id': '192.0.2.9' },
+        { 'peer-address': '192.0.2.3', 'peer-asn': 1, 'my-asn': 2, 'router-id': '192.0.2.9', 'node-selector': { matchLabels: { 'kubernetes.io/hostname': 'a' } } },
+      ],
+    }, nodes.map((n) => (n.name === 'a' ? { ...n, labels: { ...n.labels, 'kubernetes.io/hostname': 'a' } } : n)));
+    assert.deepEqual(s.peers.map((p) => [p.index, p.sourceAddress, p.routerID]), [[1, '', ''], [2, '', '192.0.2.9']]);
+    assert.deepEqual(s.problems.map((p) => p.field), ['bgpPeers[0].hold-time', 'bgpPeers[1].source-address', 'bgpPeers[1].router-id']);
   });
 });
