@@ -2,7 +2,7 @@
 // executable (through the addon-operator imitation) over the embedded API, the chart rendered by
 // real helm, speakers started from the rendered DaemonSet in node namespaces, real ARP and HTTP
 // from the client, the real kubectl. Acceptance cases (reference/peers.md §6.7): ML2-01, ML2-02,
-// ML2-03, ML2-04, ML2-05, ML2-10 (Event), L2-01, L2-04, L2-06; T-04 is measured by the demo, not asserted here.
+// ML2-03, ML2-04, ML2-05, ML2-10 (Event), L2-01, L2-04, L2-06, T-06 (behaviour, not timing); T-04 is measured by the demo, not asserted here.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -111,6 +111,25 @@ describe('L2 demo end to end', { timeout: 240_000 }, () => {
       .some((e) => (e as { reason?: string }).reason === 'IPsShareNodes') ? true : undefined));
     await lab.kubectl(['label', 'node', victim.node, `${EXCLUDE}-`]);
     await waitUntil(`${victim.ip} back on ${victim.node}`, 60_000, async () => ((await lab.topo.httpGet(victim.ip, PORT, 1)).node === victim.node ? true : undefined));
+  });
+
+  it('T-06: with the API not answering, every IP keeps answering and a lost node\'s IP still moves', async () => {
+    const before = await steadyAnswers(lab, expectedIPs, PORT);
+    lab.api.server.setFaults({ stopAnswering: true });
+    try {
+      await new Promise((r) => setTimeout(r, 3000));
+      for (const a of before) assert.equal((await lab.topo.httpGet(a.ip, PORT, 2)).node, a.node, `${a.ip} still answered by ${a.node}`);
+      // Membership does not need the API (DESIGN §5): a node lost now still hands its IP over.
+      const lost = before[2]!;
+      await lab.topo.stopNode(lost.node);
+      const moved = await waitUntil(`${lost.ip} to answer from another node without the API`, 60_000, async () => {
+        const r = await lab.topo.httpGet(lost.ip, PORT, 1);
+        return r.status === 200 && r.node !== lost.node ? r : undefined;
+      });
+      assert.ok(['node1', 'node2', 'node3'].includes(moved.node));
+    } finally {
+      lab.api.server.setFaults({ stopAnswering: false });
+    }
   });
 
   it('leaves no namespace behind', async () => {
