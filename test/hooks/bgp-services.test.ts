@@ -211,7 +211,7 @@ describe('BGP Services through addon-operator (built executable)', () => {
         name: 'mypool', protocol: 'bgp', addresses: ['192.168.219.100-192.168.219.200'],
         'bgp-advertisements': [
           { localpref: 150, communities: ['no-advertise', 'big'] },
-          { 'aggregation-length': 24, communities: ['typo'] },
+          { 'aggregation-length': 32, communities: ['typo'] },
         ],
       }],
       bgpCommunities: { 'no-advertise': '65535:65282', big: '4200000001:1:2' },
