@@ -2,6 +2,7 @@
 // module runtime (addon-operator imitation + helm) and operator loop, plus what a client observes
 // (steady answers, failover).
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot, toolPath } from '../test/support/tools.ts';
@@ -19,7 +20,9 @@ import { labScript, Topology } from './topology.ts';
  * that tree.
  */
 export async function speakerImagePaths(outDir: string): Promise<Record<string, string>> {
-  await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts', 'image-tree.mjs'), '--out', outDir])
+  // Without a bundle (a fresh clone without `make build`), build it first.
+  const build = existsSync(join(repoRoot, 'dist', 'speaker', 'main.cjs')) ? [] : ['--build'];
+  await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts', 'image-tree.mjs'), '--out', outDir, ...build])
     .catch((err: Error & { stderr?: string }) => { throw new Error(`speaker image tree: ${err.stderr ?? err.message}`, { cause: err }); });
   return { '/opt/metallb-speaker': join(outDir, 'opt', 'metallb-speaker'), '/usr/bin/node': join(outDir, 'usr', 'bin', 'node') };
 }
