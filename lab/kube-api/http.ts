@@ -90,6 +90,16 @@ export function parseBody(body: string, contentType: string): unknown {
   }
 }
 
+/** A JSON body that may be empty (`empty` then); text that is not JSON is a 400, as kube-apiserver answers. */
+export function parseJsonBody(body: string, empty: unknown): unknown {
+  if (body === '') return empty;
+  try {
+    return JSON.parse(body);
+  } catch (e) {
+    throw badRequest(`the request body could not be decoded: ${(e as Error).message}`);
+  }
+}
+
 /** Sends JSON (or plain text for strings). */
 export function send(res: ServerResponse, code: number, body: unknown): void {
   if (res.headersSent) return;

@@ -294,3 +294,37 @@ test('built-in list items carry no kind or apiVersion; custom resource items do'
   assert.ok(classes.items.length > 0);
   assert.ok(classes.items.every((i) => i.kind === 'MetalLoadBalancerClass' && i.apiVersion === 'network.deckhouse.io/v1alpha1'));
 });
+
+function rawSend(method: string, path: string, contentType: string, body: string): Promise<{ status: number; body: { reason?: string; message?: string } }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, api.url), { method, ca: api.caCertPem, headers: { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      let buf = '';
+      res.on('data', (d: Buffer) => (buf += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: buf ? JSON.parse(buf) : { message: `empty body, status ${res.statusCode}` } }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('a PATCH or DELETE body that is not JSON, or a patch that leaves no object, is a 400 BadRequest, not a 500', async () => {
+  await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'garbled' }, data: { k: 'v' } } });
+  const cm = '/api/v1/namespaces/default/configmaps/garbled';
+  for (const [method, type, body] of [
+    ['PATCH', 'application/merge-patch+json', '{"data":'],
+    ['PATCH', 'application/json-patch+json', 'not json'],
+    ['DELETE', 'application/json', '{preconditions'],
+  ] as const) {
+    const r = await rawSend(method, cm, type, body);
+    assert.equal(r.status, 400, `${method} ${body}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.reason, 'BadRequest', `${method} ${body}: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.message ?? '', /could not be decoded/);
+  }
+  // Both the plain path and the converted one (events.k8s.io/v1 is a view of core/v1 Events).
+  for (const path of [cm, '/apis/events.k8s.io/v1/namespaces/default/events/web.1']) {
+    const r = await rawSend('PATCH', path, 'application/merge-patch+json', 'null');
+    assert.equal(r.status, 400, `${path}: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.message ?? '', /did not produce an object/);
+  }
+  assert.equal((await core.readNamespacedConfigMap({ name: 'garbled', namespace: 'default' })).data?.k, 'v', 'the object is untouched');
+});

@@ -13,7 +13,7 @@ import { crdType, moduleConfigCrd } from './builtin-crds.ts';
 import { crdResourceType, type CrdSpec } from './crd.ts';
 import { apiVersionOf, endpointsOf, groupDoc, groupList, openApiGroupVersion, openApiRoot, resourceList, type Endpoint } from './endpoints.ts';
 import { badRequest, invalid, StatusError } from './errors.ts';
-import { parseBody, parseTarget, queryFlag, readBody, send, sendError, unknownPaths, type Target } from './http.ts';
+import { parseBody, parseJsonBody, parseTarget, queryFlag, readBody, send, sendError, unknownPaths, type Target } from './http.ts';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, metadataListRules, type Json } from './patch.ts';
 import { builtinTypes } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
@@ -226,7 +226,7 @@ export class KubeApiServer {
   /** `GET /lab/faults` shows, `POST /lab/faults {stopAnswering?, watchDelayMs?, refuseConnections?, dropWatches?: "end"|"reset"}` sets. */
   #faultControl(req: IncomingMessage, body: string, res: ServerResponse): void {
     if (req.method === 'POST') {
-      const f = (body ? JSON.parse(body) : {}) as Partial<Faults> & { dropWatches?: 'end' | 'reset' };
+      const f = (parseJsonBody(body, {}) ?? {}) as Partial<Faults> & { dropWatches?: 'end' | 'reset' };
       if (f.dropWatches) this.dropWatches(f.dropWatches);
       const next: Partial<Faults> = {};
       if (typeof f.stopAnswering === 'boolean') next.stopAnswering = f.stopAnswering;
@@ -356,7 +356,7 @@ export class KubeApiServer {
     if (!type) {
       throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (server-side apply is not supported by the embedded API)`);
     }
-    const patch = JSON.parse(body || 'null') as unknown;
+    const patch = parseJsonBody(body, null);
     if (!ep.toStorage || !ep.fromStorage) {
       const next = this.store.patched(ep.storage, target.namespace, target.name!, type, patch);
       this.#strictFields(ep, next, q);
@@ -368,13 +368,15 @@ export class KubeApiServer {
     const patched = (type === 'merge' ? applyMergePatch(base, patch as Json)
       : type === 'json' ? applyJsonPatch(base, patch)
         : applyStrategicMergePatch(base, patch as Json, metadataListRules)) as unknown as KubeObject;
+    if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw badRequest('the patch did not produce an object');
+    if (typeof patched.metadata !== 'object' || patched.metadata === null) patched.metadata = {};
     patched.metadata.resourceVersion ||= current.metadata.resourceVersion;
     return this.store.update(ep.storage, ep.toStorage(patched), sub);
   }
 
   #delete(target: Target, selection: Parameters<ObjectStore['list']>[1], body: string, q: URLSearchParams, res: ServerResponse, present: (o: KubeObject) => KubeObject): void {
     const { ep } = target;
-    const opts = (body ? JSON.parse(body) : {}) as { preconditions?: { resourceVersion?: string; uid?: string } };
+    const opts = (parseJsonBody(body, {}) ?? {}) as { preconditions?: { resourceVersion?: string; uid?: string } };
     const pre = { ...opts.preconditions };
     if (q.get('preconditions.resourceVersion')) pre.resourceVersion = q.get('preconditions.resourceVersion')!;
     if (q.get('preconditions.uid')) pre.uid = q.get('preconditions.uid')!;
