@@ -23,11 +23,17 @@ export function formatMac(b: Uint8Array, off = 0): string {
 
 /** Text form of the 4 or 16 address bytes at `off` (canonical, as lib/net formats it). */
 export function readIP(b: Uint8Array, off: number, len: 4 | 16): string {
+  // IPv4 is on every ARP packet's hot path: dotted quad directly, without BigInt.
+  if (len === 4) return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
   return formatIP(ipFromBytes(b.subarray(off, off + len)));
 }
 
 /** Address bytes of a textual IP (IPv4 → 4, IPv6 → 16). */
 export function ipBytes(ip: string): Buffer {
+  if (!ip.includes(':')) {
+    const parts = ip.split('.');
+    if (parts.length === 4 && parts.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255)) return Buffer.from(parts.map(Number));
+  }
   return ipToBytes(parseIP(ip));
 }
 
