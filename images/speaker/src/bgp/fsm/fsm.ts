@@ -129,17 +129,32 @@ function idle(s: PeerState, e: FsmEvent, ctx: FsmContext): Transition {
   }
 }
 
-function connect(s: PeerState, e: FsmEvent, ctx: FsmContext): Transition {
+/** Events Connect and Active (no connection yet, or one being dialled) handle the same way. */
+function unconnected(s: PeerState, e: FsmEvent, ctx: FsmContext): Transition | undefined {
   switch (e.type) {
     case 'manualStop':
       return goIdle(s, ctx, 'manual-stop', { restart: false });
+    case 'tcpConnectionConfirmed':
+      return tcpUp(s, e, ctx);
+    case 'bgpOpen':
+    case 'messageError':
+    case 'notifMsg':
+    case 'keepAliveMsg':
+    case 'updateMsg':
+    case 'routeRefreshMsg':
+      return goIdle(s, ctx, 'fsm-error', { restart: true });
+    default:
+      return undefined;
+  }
+}
+
+function connect(s: PeerState, e: FsmEvent, ctx: FsmContext): Transition {
+  switch (e.type) {
     case 'connectRetryTimerExpires': {
       // The dial did not complete in time: drop it and dial again, backing off.
       const next = { ...s, connectRetryCounter: s.connectRetryCounter + 1 };
       return stay(next, [{ type: 'disconnect' }, { type: 'startTimer', timer: 'connectRetry', ms: connectTimeoutMs(next, ctx) }, { type: 'connect' }]);
     }
-    case 'tcpConnectionConfirmed':
-      return tcpUp(s, e, ctx);
     case 'tcpConnectionFails': {
       const counter = s.connectRetryCounter + 1;
       return {
@@ -148,37 +163,17 @@ function connect(s: PeerState, e: FsmEvent, ctx: FsmContext): Transition {
         actions: [{ type: 'disconnect' }, { type: 'startTimer', timer: 'connectRetry', ms: retryDelayMs(counter - 1, ctx) }],
       };
     }
-    case 'bgpOpen':
-    case 'messageError':
-    case 'notifMsg':
-    case 'keepAliveMsg':
-    case 'updateMsg':
-    case 'routeRefreshMsg':
-      return goIdle(s, ctx, 'fsm-error', { restart: true });
     default:
-      return stay(s);
+      return unconnected(s, e, ctx) ?? stay(s);
   }
 }
 
 function active(s: PeerState, e: FsmEvent, ctx: FsmContext): Transition {
-  switch (e.type) {
-    case 'manualStop':
-      return goIdle(s, ctx, 'manual-stop', { restart: false });
-    case 'connectRetryTimerExpires':
-      if (ctx.config.passive) return stay(s, [{ type: 'startTimer', timer: 'connectRetry', ms: retryDelayMs(0, ctx) }]);
-      return { next: { ...s, state: 'Connect' }, actions: [{ type: 'startTimer', timer: 'connectRetry', ms: connectTimeoutMs(s, ctx) }, { type: 'connect' }] };
-    case 'tcpConnectionConfirmed':
-      return tcpUp(s, e, ctx);
-    case 'bgpOpen':
-    case 'messageError':
-    case 'notifMsg':
-    case 'keepAliveMsg':
-    case 'updateMsg':
-    case 'routeRefreshMsg':
-      return goIdle(s, ctx, 'fsm-error', { restart: true });
-    default:
-      return stay(s);
+  if (e.type === 'connectRetryTimerExpires') {
+    if (ctx.config.passive) return stay(s, [{ type: 'startTimer', timer: 'connectRetry', ms: retryDelayMs(0, ctx) }]);
+    return { next: { ...s, state: 'Connect' }, actions: [{ type: 'startTimer', timer: 'connectRetry', ms: connectTimeoutMs(s, ctx) }, { type: 'connect' }] };
   }
+  return unconnected(s, e, ctx) ?? stay(s);
 }
 
 /** Events every state with a live connection handles the same way. */
