@@ -25,6 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
+import { filesUnder } from './files.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -79,7 +80,7 @@ export function buildImageTree({ out = join(root, 'build', 'image-speaker'), bun
   const require = createRequire(join(root, 'package.json'));
   for (const pkg of EXTERNAL_PACKAGES) {
     const pkgDir = dirname(require.resolve(`${pkg.name}/package.json`));
-    for (const f of listFiles(pkgDir).map((p) => relative(pkgDir, p)).filter((p) => pkg.files.test(p))) {
+    for (const f of filesUnder(pkgDir).filter((p) => pkg.files.test(p))) {
       copyInto(out, join(pkgDir, f), join(SPEAKER_DIR, 'node_modules', pkg.name, f));
       if (f.endsWith('.node')) elfs.push(join(pkgDir, f));
     }
@@ -93,16 +94,7 @@ export function buildImageTree({ out = join(root, 'build', 'image-speaker'), bun
   writeFileSync(join(out, 'etc', 'nsswitch.conf'), 'hosts: files dns\n');
   mkdirSync(join(out, 'tmp'), { recursive: true });
   chmodSync(join(out, 'tmp'), 0o1777);
-  return listFiles(out).map((f) => relative(out, f)).sort();
-}
-
-function listFiles(dir, acc = []) {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) listFiles(p, acc);
-    else acc.push(p);
-  }
-  return acc;
+  return filesUnder(out);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

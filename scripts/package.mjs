@@ -7,8 +7,9 @@
 //   node scripts/package.mjs [--out DIR]     default DIR: build/module (replaced)
 //
 // Needs the hooks executable (`node scripts/build.mjs hooks` writes hooks/metallb-hooks).
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { filesUnder } from './files.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -55,16 +56,7 @@ export function packageModule({ out = join(root, 'build', 'module') } = {}) {
   }
   cpSync(exe, join(out, hooksExecutable));
   chmodSync(join(out, hooksExecutable), 0o755);
-  return listFiles(out).map((f) => relative(out, f)).sort();
-}
-
-function listFiles(dir, acc = []) {
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) listFiles(p, acc);
-    else acc.push(p);
-  }
-  return acc;
+  return filesUnder(out);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
