@@ -1,7 +1,7 @@
 // The collectors behind `HookOutput`: they record what a handler emits, in addon-operator's wire
 // shapes, so the same records serve the executable (written to the output files) and handler tests.
 import { createHash } from 'node:crypto';
-import { escapePointerToken, isJsonObject, jsonEqual } from './json.ts';
+import { cloneJson, escapePointerToken, isJsonObject, jsonEqual } from './json.ts';
 import type {
   EventCollector, HookEvent, HookLogger, HookOutput, JsonObject, JsonPatchOperation, JsonValue, KubeCollector,
   KubeObject, MetricsCollector, ObjectRef, PatchOptions, ValuesCollector,
@@ -40,7 +40,7 @@ export interface HookOutputs {
 export function createCollectors(opts: { values: JsonObject; now: Date; log: HookLogger }): { out: HookOutput; result: () => HookOutputs } {
   const emitted: HookOutputs = { values: [], kube: [], metrics: [] };
   const out: HookOutput = {
-    values: valuesCollector(structuredClone(opts.values), emitted.values),
+    values: valuesCollector(cloneJson(opts.values), emitted.values),
     kube: kubeCollector(emitted.kube),
     metrics: metricsCollector(emitted.metrics),
     events: eventCollector(emitted.kube, opts.now, opts.log),
@@ -72,18 +72,18 @@ function valuesCollector(working: JsonObject, sink: ValuesPatchOperation[]): Val
         const seg = segments[i]!;
         const child = node[seg];
         if (!isJsonObject(child)) {
-          let wrapped: JsonValue = structuredClone(value);
+          let wrapped: JsonValue = cloneJson(value);
           for (let j = segments.length - 1; j > i; j--) wrapped = { [segments[j]!]: wrapped };
           node[seg] = wrapped;
-          sink.push({ op: 'add', path: pointer(segments.slice(0, i + 1)), value: structuredClone(wrapped) });
+          sink.push({ op: 'add', path: pointer(segments.slice(0, i + 1)), value: cloneJson(wrapped) });
           return;
         }
         node = child;
       }
       const last = segments[segments.length - 1]!;
       if (Object.hasOwn(node, last) && jsonEqual(node[last], value)) return;
-      node[last] = structuredClone(value);
-      sink.push({ op: 'add', path: pointer(segments), value: structuredClone(value) });
+      node[last] = cloneJson(value);
+      sink.push({ op: 'add', path: pointer(segments), value: cloneJson(value) });
     },
     remove(path) {
       const segments = splitPath(path);
@@ -119,7 +119,7 @@ function kubeCollector(sink: KubeOperation[]): KubeCollector {
     createIfNotExists: (object) => { sink.push({ operation: 'CreateIfNotExists', object: structuredClone(object) }); },
     createOrUpdate: (object) => { sink.push({ operation: 'CreateOrUpdate', object: structuredClone(object) }); },
     mergePatch: (ref, patch, options) => {
-      sink.push({ operation: 'MergePatch', ...locator(ref), ...patchOptions(options), mergePatch: structuredClone(patch) });
+      sink.push({ operation: 'MergePatch', ...locator(ref), ...patchOptions(options), mergePatch: cloneJson(patch) });
     },
     jsonPatch: (ref, patch, options) => {
       sink.push({ operation: 'JSONPatch', ...locator(ref), ...patchOptions(options), jsonPatch: structuredClone(patch) });

@@ -1,24 +1,8 @@
-// Small JSON helpers the runtime needs: deep equality, deep copy, JSON Pointer escaping, plain-object test.
-import type { JsonObject, JsonValue } from './types.ts';
+// JSON helpers of the runtime: JSON Pointer escaping and the NDJSON reader; the JSON type, equality,
+// copy and plain-object test live in lib/json.ts (shared with the pure cores).
+import type { JsonValue } from '../../lib/json.ts';
 
-/** True for a JSON object (not null, not an array). */
-export function isJsonObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Structural equality of two JSON values (object key order does not matter). */
-export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  }
-  if (isJsonObject(a) && isJsonObject(b)) {
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.hasOwn(b, k) && jsonEqual(a[k], b[k]));
-  }
-  return false;
-}
+export { cloneJson, isJsonObject, jsonEqual } from '../../lib/json.ts';
 
 /** RFC 6901 escaping of one reference token. */
 export function escapePointerToken(token: string): string {

@@ -2,7 +2,7 @@
 // (cli.ts) wraps it with addon-operator's files; handler tests call it directly (testing.ts).
 import { readRunContext } from './context.ts';
 import { createCollectors, MODULE_KEY, type HookOutputs } from './collectors.ts';
-import { isJsonObject } from './json.ts';
+import { cloneJson, isJsonObject } from './json.ts';
 import type { Hook } from './define.ts';
 import type { HookLogger, HookState, JsonObject, JsonValue } from './types.ts';
 
@@ -40,8 +40,8 @@ export async function runHook(hook: Hook, input: RunInput): Promise<HookOutputs>
     {
       snapshots: ctx.snapshots,
       hasSnapshots: ctx.hasSnapshots,
-      values: structuredClone(values),
-      configValues: structuredClone(configValues),
+      values: cloneJson(values),
+      configValues: cloneJson(configValues),
       triggers: ctx.triggers,
       now: input.now,
       random: input.random,

@@ -14,10 +14,15 @@ export function openState(dir: string, hookName: string, log: HookLogger): HookS
     if (!KEY.test(key)) throw new Error(`invalid state key "${key}"`);
     return join(dir, `metallb-hooks.${hookName}.${key}.json`);
   };
-  const pending = new Map<string, JsonValue | undefined>();
+  // Pending writes are kept serialized: commit writes that text, and serializing at write() is the
+  // copy that keeps a handler's later changes to the value out of the state (no second deep copy).
+  const pending = new Map<string, string | undefined>();
   return {
     read(key) {
-      if (pending.has(key)) return structuredClone(pending.get(key));
+      if (pending.has(key)) {
+        const text = pending.get(key);
+        return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
+      }
       const path = file(key);
       if (!existsSync(path)) return undefined;
       try {
@@ -27,14 +32,14 @@ export function openState(dir: string, hookName: string, log: HookLogger): HookS
         return undefined;
       }
     },
-    write(key, value) { file(key); pending.set(key, structuredClone(value)); },
+    write(key, value) { file(key); pending.set(key, JSON.stringify(value)); },
     delete(key) { file(key); pending.set(key, undefined); },
     commit() {
-      for (const [key, value] of pending) {
+      for (const [key, text] of pending) {
         const path = file(key);
-        if (value === undefined) { rmSync(path, { force: true }); continue; }
+        if (text === undefined) { rmSync(path, { force: true }); continue; }
         const tmp = `${path}.${process.pid}.tmp`;
-        writeFileSync(tmp, JSON.stringify(value));
+        writeFileSync(tmp, text);
         renameSync(tmp, path);
       }
       pending.clear();

@@ -2,10 +2,10 @@
 // A hook is plain data plus one function; the runtime (hooks/lib/) does every file, env and protocol
 // detail of addon-operator's module-sdk batch protocol. See hooks/lib/README.md.
 
-/** A JSON value as it travels through binding contexts, values and patches. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-/** A JSON object. */
-export type JsonObject = { [key: string]: JsonValue };
+import type { JsonObject, JsonValue } from '../../lib/json.ts';
+
+/** JSON values as they travel through binding contexts, values and patches (one type: lib/json.ts). */
+export type { JsonObject, JsonValue };
 
 /** A Kubernetes label selector as the API spells it. */
 export interface LabelSelector {

@@ -8,6 +8,6 @@ export * from './class-status.ts';
 export * from './values.ts';
 export * from './write-cache.ts';
 export * from './plan.ts';
-export type { JsonValue } from './json.ts';
+export type { JsonValue } from '../json.ts';
 export * from './project.ts';
 export * from './migration.ts';

@@ -6,7 +6,7 @@
 // The 1 -> 2 conversion drops `layer2` pools before hooks see config values, so the settings come
 // from the ModuleConfig object itself (legacySettingsOf). Like today's module, no class is generated
 // when BGP pools exist (class-less Services then belong to the BGP pools).
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../json.ts';
 
 /** Label key of generated classes (today's module uses the same). */
 export const MIGRATION_LABEL_KEY = 'auto-generated-by';

@@ -9,7 +9,7 @@ import { chooseClass, BOUND_REASON, type ClassChoice } from './choice.ts';
 import { classFinalizers, classStatus } from './class-status.ts';
 import { compareAge, resolveClasses, type ClassSet } from './classes.ts';
 import { condition, sameConditions, withTransitionTime, type ConditionSpec } from './conditions.ts';
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../json.ts';
 import { ServiceConditions, type ClassRecord, type ClassStatus, type Condition, type L2Settings, type NodeRecord, type ServiceRecord } from './types.ts';
 import { classValues, speakerNodeSelectorTerms, type ClassValue, type NodeSelectorTerm } from './values.ts';
 import { WriteCache, type WriteCacheData } from './write-cache.ts';

@@ -1,7 +1,7 @@
 // Projections of API objects into the L2 records: a jq filter (run by addon-operator, so only the
 // fields we read travel) and a parser of its result. A parser throws on a shape it does not expect;
 // the hook runtime then skips that object, logs why and counts it (d8_metallb_hook_skipped_objects).
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../json.ts';
 import type { ClassRecord, ClassStatus, Condition, NodeRecord, ServiceRecord } from './types.ts';
 
 /**

@@ -9,7 +9,7 @@
 //   up the write is sent again (it may have failed); after EXPIRE_AFTER_MS the entry is dropped.
 //
 // Pure: the hook reads and writes the JSON through its state store.
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../json.ts';
 
 /** One remembered write. `view` is the part of the object the write set, in comparable form. */
 export interface CachedWrite {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { legacySettingsOf, migratedClass } from '../../lib/l2/index.ts';
 import { Cluster, cls, node, svc } from './helpers.ts';
-import type { JsonValue } from '../../lib/l2/json.ts';
+import type { JsonValue } from '../../lib/json.ts';
 
 const v1 = (settings: { [key: string]: JsonValue }, version?: number): JsonValue => ({ apiVersion: 'deckhouse.io/v1alpha1', kind: 'ModuleConfig', metadata: { name: 'metallb' }, spec: { ...(version ? { version } : {}), enabled: true, settings } });
 
