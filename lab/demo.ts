@@ -92,12 +92,7 @@ function whatWasReal(lab: Lab): void {
   step('What was real in this run');
   say(`  hooks      ${lab.module.description}`);
   say('  templates  real helm; DaemonSet, RBAC, PDB are not served by the embedded API and stay in the lab');
-  say(lab.loop.speakerMode === 'kubernetes'
-    ? '  speakers   Kubernetes mode, as the DaemonSet runs them, watching the embedded API'
-    : '  speakers   STATIC MODE (the speaker\'s Kubernetes adapter has no BGP yet, or this build has no\n' +
-      '             Kubernetes mode): the lab computed each speaker\'s --config from the API (IPs the hooks wrote,\n' +
-      '             classes, endpoints, BGP peers and pools from the rendered ConfigMap; lab/static-speaker.ts);\n' +
-      '             node set, command, env and mounted key/config files still come from the rendered DaemonSet');
+  say('  speakers   Kubernetes mode, as the DaemonSet runs them (argv, env, mounted ConfigMap/Secret), watching the embedded API');
   if (lab.topo.router) say('  router     real FRR (zebra, bgpd) in its own namespace');
 }
 

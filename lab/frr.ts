@@ -37,6 +37,8 @@ export function bgpdConfig(router: ScenarioRouter, subnet: string): string {
     ' neighbor NODES peer-group',
     ' neighbor NODES remote-as external',
     ' neighbor NODES timers 3 9',
+    // TCP-MD5 on the listen socket for the whole range: a node without the password gets no session.
+    ...(router.password !== undefined ? [` neighbor NODES password ${router.password}`] : []),
     ` bgp listen range ${subnet} peer-group NODES`,
     ' address-family ipv4 unicast',
     '  neighbor NODES activate',

@@ -78,7 +78,7 @@ export async function startLab(scenarioPath: string, prefix: string, log: (l: st
     log(`hooks: ${module.description}`);
     loop = new OperatorLoop({
       client: api.client, topology: topo, module, speakerKubeconfig: api.nodeKubeconfig,
-      imagePaths: await speakerImagePaths(join(topo.netns.workDir, 'image-speaker')), log, speakerMode: scenario.speakerMode,
+      imagePaths: await speakerImagePaths(join(topo.netns.workDir, 'image-speaker')), log,
     });
     await loop.start();
   } catch (err) {

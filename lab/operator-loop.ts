@@ -19,9 +19,7 @@ import type { NsProcess } from '../test/support/netns.ts';
 import type { KubeClient } from './kube-client.ts';
 import type { ModuleRuntime, ModuleValues } from './module-runtime.ts';
 import type { ProxiedService } from './kube-proxy.ts';
-import { extraFileHostPath, startPod, type PodRunnerOptions } from './pod-runner.ts';
-import { staticSpeakerConfig } from './static-speaker.ts';
-import { writeFileSync } from 'node:fs';
+import { startPod, type PodRunnerOptions } from './pod-runner.ts';
 import { daemonSetNodes, podLaunch, PodSpecError, type PodLaunch, type SchedNode } from './pod-spec.ts';
 import type { KubeObject } from './scenario.ts';
 import type { Topology } from './topology.ts';
@@ -38,12 +36,6 @@ export interface OperatorLoopOptions {
   imagePaths: Record<string, string>;
   /** Container of the DaemonSet to run (default `speaker`). */
   container?: string;
-  /**
-   * `kubernetes` (default): the speakers run as the DaemonSet says and watch the API themselves. A
-   * build whose speaker has no Kubernetes mode yet switches the loop to `static`: the same pods
-   * with `--config`, fed by the lab from the API's objects (lab/static-speaker.ts).
-   */
-  speakerMode?: SpeakerMode;
   /** Tick of the loop (default 250 ms). */
   intervalMs?: number;
   log?: (line: string) => void;
@@ -57,17 +49,9 @@ interface PodState {
   restarts: number;
   /** Earliest restart after an exit (the kubelet's CrashLoopBackOff, shortened). */
   retryAt: number;
-  /** The static configuration it runs with, in static mode. */
-  staticConfig: string | undefined;
 }
 
-/** How the speakers learn what to announce. */
-export type SpeakerMode = 'kubernetes' | 'static';
-
 const SPEAKER_KUBECONFIG = '/etc/metallb/lab/kubeconfig';
-const STATIC_CONFIG = '/etc/metallb/lab/static.yaml';
-/** What a speaker build without the Kubernetes adapter says when started without --config. */
-const STATIC_ONLY_BUILD = /Kubernetes mode is not available/;
 
 function hashOf(v: unknown): string {
   return createHash('sha256').update(JSON.stringify(v, (_k, x: unknown) => (Buffer.isBuffer(x) ? x.toString('base64') : x))).digest('hex');
@@ -79,7 +63,6 @@ export class OperatorLoop {
   #renderedLogged: readonly KubeObject[] = [];
   #pods = new Map<string, PodState>();
   #restarts = new Map<string, number>();
-  #speakerMode: SpeakerMode;
   #proxyHash = new Map<string, string>();
   #sliceHash = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
@@ -89,8 +72,7 @@ export class OperatorLoop {
   lastError: Error | undefined;
 
   constructor(opts: OperatorLoopOptions) {
-    this.#o = { container: 'speaker', intervalMs: 250, log: () => {}, speakerMode: 'kubernetes', ...opts };
-    this.#speakerMode = this.#o.speakerMode;
+    this.#o = { container: 'speaker', intervalMs: 250, log: () => {}, ...opts };
   }
 
   /** The values the hooks produced last. */
@@ -105,11 +87,6 @@ export class OperatorLoop {
 
   #daemonSet(): KubeObject | undefined {
     return this.rendered.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'metallb-speaker');
-  }
-
-  /** How the speakers are fed now (see `OperatorLoopOptions.speakerMode`). */
-  get speakerMode(): SpeakerMode {
-    return this.#speakerMode;
   }
 
   /** Running speaker processes by node. */
@@ -175,16 +152,15 @@ export class OperatorLoop {
     return this.#o.topology.scenario.nodes.filter((n) => fromApi.has(n.name)).map((n) => ({ name: n.name, labels: fromApi.get(n.name)!, address: n.address }));
   }
 
-  /** A pod is restarted when its spec or the speaker mode changes (not when its static config does). */
+  /** A pod is restarted when its spec changes (argv, env, mounted ConfigMap/Secret files). */
   #podHash(launch: PodLaunch): string {
-    return hashOf({ launch, mode: this.#speakerMode });
+    return hashOf({ launch });
   }
 
   async #syncSpeakers(): Promise<void> {
     const { topology, client } = this.#o;
     const ds = this.#daemonSet();
     const wanted = new Map<string, PodLaunch>();
-    const speakerNodes: SchedNode[] = [];
     if (ds) {
       const namespace = ds.metadata.namespace ?? 'default';
       const sources = {
@@ -194,7 +170,6 @@ export class OperatorLoop {
       const nodes = await this.#schedNodes();
       for (const name of daemonSetNodes(ds, nodes)) {
         const node = nodes.find((n) => n.name === name)!;
-        speakerNodes.push(node);
         if (topology.isStopped(name)) continue;
         try {
           wanted.set(name, podLaunch(ds, node, sources, this.#o.container));
@@ -211,12 +186,8 @@ export class OperatorLoop {
       if (want && this.#podHash(want) === pod.hash && !exited) continue;
       if (exited && want && now < pod.retryAt) continue; // CrashLoopBackOff
       if (exited && !topology.isStopped(node)) {
-        const out = pod.proc.output();
-        if (this.#speakerMode === 'kubernetes' && STATIC_ONLY_BUILD.test(out)) {
-          this.#speakerMode = 'static';
-          this.#o.log('speaker: this build has no Kubernetes mode; the lab now feeds each speaker a static configuration computed from the API (lab/static-speaker.ts)');
-        } else if (pod.restarts < 3) {
-          this.#o.log(`kubelet ${node}: speaker exited (${String(pod.proc.child.exitCode ?? pod.proc.child.signalCode)}); last output:\n${out.slice(-1500)}`);
+        if (pod.restarts < 3) {
+          this.#o.log(`kubelet ${node}: speaker exited (${String(pod.proc.child.exitCode ?? pod.proc.child.signalCode)}); last output:\n${pod.proc.output().slice(-1500)}`);
         }
       }
       await pod.proc.stop('SIGTERM', 5000);
@@ -224,35 +195,17 @@ export class OperatorLoop {
       if (exited && want) this.#restarts.set(node, pod.restarts + 1);
       if (!want) this.#o.log(`kubelet ${node}: speaker gone (${topology.isStopped(node) ? 'node powered off' : 'no longer scheduled here'})`);
     }
-    const staticInputs = this.#speakerMode === 'static' ? {
-      classes: await client.list('network.deckhouse.io/v1alpha1', 'MetalLoadBalancerClass'),
-      services: await client.list('v1', 'Service'),
-      endpointSlices: await client.list('discovery.k8s.io/v1', 'EndpointSlice'),
-    } : undefined;
     for (const [node, launch] of wanted) {
-      const running = this.#pods.get(node);
-      const staticConfig = staticInputs ? staticSpeakerConfig({ launch, speakerNodes, ...staticInputs }) : undefined;
-      if (running) {
-        const exited = running.proc.child.exitCode !== null || running.proc.child.signalCode !== null;
-        if (!exited && staticConfig !== undefined && staticConfig !== running.staticConfig) {
-          // Rewritten in place (bind-mounted file), then SIGHUP: the speaker reloads it.
-          writeFileSync(extraFileHostPath(topology.netns, running.launch, STATIC_CONFIG), staticConfig);
-          running.proc.kill('SIGHUP');
-          running.staticConfig = staticConfig;
-          this.#o.log(`kubelet ${node}: static configuration updated (SIGHUP)`);
-        }
-        continue;
-      }
+      if (this.#pods.has(node)) continue;
       const opts: PodRunnerOptions = {
         imagePaths: this.#o.imagePaths,
-        extraFiles: { [SPEAKER_KUBECONFIG]: this.#o.speakerKubeconfig, ...(staticConfig !== undefined ? { [STATIC_CONFIG]: staticConfig } : {}) },
+        extraFiles: { [SPEAKER_KUBECONFIG]: this.#o.speakerKubeconfig },
         extraEnv: { KUBECONFIG: SPEAKER_KUBECONFIG },
       };
-      const started = staticConfig !== undefined ? { ...launch, argv: [...launch.argv, '--config', STATIC_CONFIG] } : launch;
-      const proc = startPod(topology.netns, started, opts);
+      const proc = startPod(topology.netns, launch, opts);
       const restarts = this.#restarts.get(node) ?? 0;
-      this.#pods.set(node, { launch, hash: this.#podHash(launch), proc, restarts, retryAt: Date.now() + Math.min(10_000, 500 * 2 ** restarts), staticConfig });
-      if (restarts < 3) this.#o.log(`kubelet ${node}: started ${launch.podName} (${started.argv.join(' ')})` + (launch.ignored.length ? `; not honoured: ${launch.ignored.join(', ')}` : ''));
+      this.#pods.set(node, { launch, hash: this.#podHash(launch), proc, restarts, retryAt: Date.now() + Math.min(10_000, 500 * 2 ** restarts) });
+      if (restarts < 3) this.#o.log(`kubelet ${node}: started ${launch.podName} (${launch.argv.join(' ')})` + (launch.ignored.length ? `; not honoured: ${launch.ignored.join(', ')}` : ''));
     }
   }
 

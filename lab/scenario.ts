@@ -28,6 +28,8 @@ export interface ScenarioRouter {
   address: string;
   mac: string;
   asn: number;
+  /** TCP-MD5 password FRR requires from every node (the scenario's peer password), if any. */
+  password?: string;
 }
 
 /**
@@ -53,8 +55,6 @@ export interface Scenario {
   router?: ScenarioRouter;
   moduleConfig: { version: number; settings: Record<string, unknown> };
   objects: KubeObject[];
-  /** How the lab feeds the speakers (lab/operator-loop.ts `SpeakerMode`); default kubernetes. */
-  speakerMode: 'kubernetes' | 'static';
 }
 
 /** Thrown for a scenario file that does not describe a usable lab; lists every problem. */
@@ -119,6 +119,7 @@ export function parseScenario(text: string, source = '<scenario>'): Scenario {
     address: inLab('router.address', r.address),
     mac: mac('router.mac', r.mac, '02:00:00:00:00:fe'),
     asn: Number(r.asn ?? 64512),
+    ...(r.password !== undefined ? { password: String(r.password) } : {}),
   } : undefined;
   const mcRaw = (raw.moduleConfig ?? {}) as Record<string, unknown>;
   const objects = (raw.objects ?? []) as KubeObject[];
@@ -143,9 +144,7 @@ export function parseScenario(text: string, source = '<scenario>'): Scenario {
     ...(router ? { router } : {}),
     moduleConfig: { version: Number(mcRaw.version ?? 2), settings: (mcRaw.settings ?? {}) as Record<string, unknown> },
     objects,
-    speakerMode: raw.speakerMode === 'static' ? 'static' : 'kubernetes',
   };
-  if (raw.speakerMode !== undefined && raw.speakerMode !== 'static' && raw.speakerMode !== 'kubernetes') problems.push(`speakerMode: ${String(raw.speakerMode)} is neither kubernetes nor static`);
   for (const p of [...scenario.network.onLink, ...scenario.network.routes.map((r) => r.prefix)]) {
     try {
       const pre = parsePrefix(p);
