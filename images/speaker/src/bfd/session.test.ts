@@ -169,9 +169,12 @@ describe('BfdSession with an injected clock', () => {
     const clock = new ManualClock();
     let deliver: (data: Buffer, ttl: number) => void = () => {};
     const s = new BfdSession(opts('192.0.2.11', '192.0.2.1'), { attach: (_ep, r) => { deliver = r; return { send: () => {}, close: () => {} }; } }, clock);
+    const events: string[] = [];
+    s.on('dropped', (reason) => events.push(reason));
     deliver(Buffer.from('not bfd'), 255);
     deliver(Buffer.alloc(24), 255);
     assert.deepEqual(s.counters.dropped, { tooShort: 1, badVersion: 1 });
+    assert.deepEqual(events, ['tooShort', 'badVersion']);
     s.close();
   });
 

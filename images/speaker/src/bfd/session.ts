@@ -87,6 +87,8 @@ interface BfdSessionEvents {
   up: [];
   down: [BfdDownEvent];
   stateChange: [BfdStateChange];
+  /** A received packet was discarded (malformed, wrong TTL, or not for this session). */
+  dropped: [BfdDropReason];
 }
 
 /** Milliseconds from the options to the microseconds of the wire. */
@@ -200,6 +202,7 @@ export class BfdSession extends EventEmitter<BfdSessionEvents> {
 
   #drop(reason: BfdDropReason): void {
     this.counters.dropped[reason] = (this.counters.dropped[reason] ?? 0) + 1;
+    this.emit('dropped', reason);
   }
 
   #apply(step: BfdStep): void {

@@ -12,6 +12,7 @@ export class BgpMetrics {
   readonly receivedPrefixes: Counter<'peer'>;
   readonly updateErrors: Counter<'peer' | 'handling'>;
   readonly sessionFlaps: Counter<'peer' | 'reason'>;
+  readonly bfdPacketsDropped: Counter<'peer' | 'reason'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -49,6 +50,12 @@ export class BgpMetrics {
       registers,
     });
     this.sessionFlaps = new Counter({ name: 'metallb_bgp_session_down_total', help: 'BGP sessions that went down from Established, by reason', labelNames: ['peer', 'reason'], registers });
+    this.bfdPacketsDropped = new Counter({
+      name: 'metallb_bfd_control_packets_dropped_total',
+      help: 'BFD control packets from the peer discarded (malformed, TTL below the minimum, not matching the session), by reason',
+      labelNames: ['peer', 'reason'],
+      registers,
+    });
   }
 
   /** Drops a removed peer's series. */

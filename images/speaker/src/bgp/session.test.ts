@@ -3,13 +3,16 @@
 // NOTIFICATION for malformed input. Interop with real routers is in test/speaker/bgp/.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { Registry } from 'prom-client';
 import { formatPrefix, parseIP, parsePrefix } from '../../../../lib/net/index.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import { encodeRouteRefresh } from './codec/index.ts';
 import { ScriptedPeer } from '../../../../test/speaker/bgp/scripted-peer.ts';
 import { silentLogger } from './logger.ts';
+import { BgpMetrics } from './metrics.ts';
 import { normalizePeer } from './peer-config.ts';
-import { BgpSession } from './session.ts';
+import { BgpSession, type SessionDeps } from './session.ts';
 import { plainDialer } from './transport.ts';
 
 /** Timers that run only when the test advances time. */
@@ -42,12 +45,12 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-async function established(): Promise<{ session: BgpSession; peer: ScriptedPeer; clock: ManualClock }> {
+async function established(extra: Partial<SessionDeps> = {}): Promise<{ session: BgpSession; peer: ScriptedPeer; clock: ManualClock }> {
   const peer = new ScriptedPeer();
   const port = await peer.listen();
   const clock = new ManualClock();
   const session = new BgpSession(normalizePeer({ address: parseIP('127.0.0.1'), port, asn: 64512, myAsn: 64601, holdTimeSec: 9 }), {
-    dialer: plainDialer, clock, random: () => 0, logger: silentLogger, fallbackRouterId: 1, restarting: false, debounceMs: 50,
+    dialer: plainDialer, clock, random: () => 0, logger: silentLogger, fallbackRouterId: 1, restarting: false, debounceMs: 50, ...extra,
   });
   cleanup.push(async () => {
     await session.stop();
@@ -109,4 +112,18 @@ test('a malformed UPDATE from the peer gets its NOTIFICATION and closes the sess
   assert.deepEqual(n && n.type === 'notification' ? [n.code, n.subcode] : [], [3, 10]);
   assert.equal(await reason, 'update-message-error');
   await peer.until(() => peer.closed);
+});
+
+test('BFD packets the BFD session discards are counted per peer and reason', async () => {
+  const registry = new Registry();
+  const bfd = new EventEmitter();
+  let closed = false;
+  await established({ metrics: new BgpMetrics(registry), startBfd: () => Object.assign(bfd, { close: () => void (closed = true) }) });
+  bfd.emit('dropped', 'badVersion');
+  bfd.emit('dropped', 'badVersion');
+  bfd.emit('dropped', 'ttl');
+  const m = await registry.getSingleMetric('metallb_bfd_control_packets_dropped_total')?.get();
+  assert.deepEqual(m?.values.map((v) => [v.labels.reason, v.value]), [['badVersion', 2], ['ttl', 1]]);
+  assert.ok(m?.values.every((v) => v.labels.peer === '127.0.0.1'));
+  assert.equal(closed, false);
 });

@@ -24,6 +24,8 @@ import type { Dialer } from './transport.ts';
 /** A BFD session as the BGP session sees it (images/speaker/src/bfd provides the real one). */
 export interface BfdWatch {
   on(event: 'down', listener: () => void): unknown;
+  /** A BFD packet from the peer was discarded; `reason` names why (counted in a metric). */
+  on(event: 'dropped', listener: (reason: string) => void): unknown;
   close(): void;
 }
 
@@ -271,6 +273,7 @@ export class BgpSession extends EventEmitter {
       bfd.on('down', () => {
         if (this.#bfd === bfd) this.#dispatch({ type: 'bfdDown' });
       });
+      bfd.on('dropped', (reason) => this.#deps.metrics?.bfdPacketsDropped.inc({ peer: this.name, reason }));
       this.#bfd = bfd;
     } catch (err) {
       this.#log.error({ err: (err as Error).message }, 'BFD could not start; the session runs without it');
