@@ -60,7 +60,9 @@ test('the interface appearing is picked up on retry; vanishing again is reported
     topo.lab.ip(n.ns, ['link', 'set', 'dev', 'side0', 'up']);
     topo.lab.ip(n.ns, ['link', 'set', 'dev', 'side1', 'up']);
   }
-  await topo.until('side0 opened on the node holding 192.0.2.130', () => sumMetric('metallb_layer2_interface_up', { interface: 'side0' }) === 1);
+  // Every node of the class opens it (the class's IPs are candidates everywhere); one announces.
+  await topo.until('side0 opened on every node of the class', () => sumMetric('metallb_layer2_interface_up', { interface: 'side0' }) === 3);
+  assert.equal(sumMetric('metallb_speaker_announced', { ip: '192.0.2.130' }), 1);
   assert.deepEqual(topo.arpMacs('192.0.2.130', 2), [], 'still not answered on eth0');
   for (const n of topo.nodes) topo.lab.ip(n.ns, ['link', 'del', 'dev', 'side0']);
   await topo.until('side0 reported gone', () => sumMetric('metallb_layer2_interface_up', { interface: 'side0' }) === 0);
