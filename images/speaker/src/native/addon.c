@@ -89,6 +89,13 @@ socklen_t shim_parse_addr(napi_env env, const char *text, int port, struct socka
   return 0;
 }
 
+socklen_t shim_arg_sockaddr(napi_env env, napi_value address, napi_value port, struct sockaddr_storage *ss) {
+  char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+  int p;
+  if (shim_arg_string(env, address, addr, sizeof addr, "address") || shim_arg_int(env, port, &p, "port")) return 0;
+  return shim_parse_addr(env, addr, p, ss);
+}
+
 int shim_export(napi_env env, napi_value exports, const char *name, napi_callback fn) {
   napi_value f;
   if (napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f) != napi_ok) return -1;
@@ -196,13 +203,10 @@ static napi_value js_bind_to_device(napi_env env, napi_callback_info info) {
 // bind(fd, address, port): source address (and port; 0 = kernel's choice).
 static napi_value js_bind(napi_env env, napi_callback_info info) {
   ARGS(3);
-  int fd, port;
-  char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-  if (shim_arg_int(env, argv[0], &fd, "fd") || shim_arg_string(env, argv[1], addr, sizeof addr, "address") ||
-      shim_arg_int(env, argv[2], &port, "port"))
-    return NULL;
+  int fd;
+  if (shim_arg_int(env, argv[0], &fd, "fd")) return NULL;
   struct sockaddr_storage ss;
-  socklen_t len = shim_parse_addr(env, addr, port, &ss);
+  socklen_t len = shim_arg_sockaddr(env, argv[1], argv[2], &ss);
   if (!len) return NULL;
   if (bind(fd, (struct sockaddr *)&ss, len) != 0) return shim_throw_errno(env, errno, "bind"), NULL;
   return NULL;

@@ -24,6 +24,9 @@ int shim_arg_string(napi_env env, napi_value v, char *buf, size_t len, const cha
 // Parses "192.0.2.1", "2001:db8::1" or "fe80::1%eth0" plus a port into a sockaddr. Returns the
 // address length, or 0 after throwing.
 socklen_t shim_parse_addr(napi_env env, const char *text, int port, struct sockaddr_storage *ss);
+// Reads an address argument and a port argument (names "address", "port") and parses them as
+// shim_parse_addr does. Returns the address length, or 0 after throwing.
+socklen_t shim_arg_sockaddr(napi_env env, napi_value address, napi_value port, struct sockaddr_storage *ss);
 
 // Registers a function as exports[name].
 int shim_export(napi_env env, napi_value exports, const char *name, napi_callback fn);

@@ -154,13 +154,10 @@ napi_value shim_tcp_connect(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 4) return shim_throw_type(env, "expected 4 arguments"), NULL;
-  int fd, port;
-  char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-  if (shim_arg_int(env, argv[0], &fd, "fd") || shim_arg_string(env, argv[1], addr, sizeof addr, "address") ||
-      shim_arg_int(env, argv[2], &port, "port"))
-    return NULL;
+  int fd;
+  if (shim_arg_int(env, argv[0], &fd, "fd")) return NULL;
   struct sockaddr_storage ss;
-  socklen_t len = shim_parse_addr(env, addr, port, &ss);
+  socklen_t len = shim_arg_sockaddr(env, argv[1], argv[2], &ss);
   if (!len) return NULL;
   if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS)
     return shim_throw_errno(env, errno, "connect"), NULL;
@@ -252,17 +249,15 @@ napi_value shim_udp_send(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 4) return shim_throw_type(env, "expected 4 arguments"), NULL;
-  int fd, port;
-  char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+  int fd;
   void *data;
   size_t n;
   bool is_buffer;
   if (shim_arg_int(env, argv[0], &fd, "fd")) return NULL;
   if (napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer) return shim_throw_type(env, "data must be a Buffer"), NULL;
   napi_get_buffer_info(env, argv[1], &data, &n);
-  if (shim_arg_string(env, argv[2], addr, sizeof addr, "address") || shim_arg_int(env, argv[3], &port, "port")) return NULL;
   struct sockaddr_storage ss;
-  socklen_t len = shim_parse_addr(env, addr, port, &ss);
+  socklen_t len = shim_arg_sockaddr(env, argv[2], argv[3], &ss);
   if (!len) return NULL;
   int err = sendto(fd, data, n, MSG_DONTWAIT, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
   napi_value r;
