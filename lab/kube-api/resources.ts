@@ -14,6 +14,7 @@ function withMeta(rule: NameRule, namespaced: boolean, extra?: (o: KubeObject, o
  * come from a counter: they are data only and never configured on an interface.
  */
 export function defaultService(o: KubeObject, alloc: { clusterIP: () => string; nodePort: () => number }): KubeObject {
+  if (o.spec !== undefined && (typeof o.spec !== 'object' || o.spec === null || Array.isArray(o.spec))) return o; // refused by validateService
   const spec = (o.spec ?? {}) as Record<string, unknown>;
   o.spec = spec;
   spec.type ??= 'ClusterIP';

@@ -328,3 +328,14 @@ test('a PATCH or DELETE body that is not JSON, or a patch that leaves no object,
   }
   assert.equal((await core.readNamespacedConfigMap({ name: 'garbled', namespace: 'default' })).data?.k, 'v', 'the object is untouched');
 });
+
+test('bodies with fields of the wrong type are refused (400/422) and leave the store as it was', async () => {
+  const cms = '/api/v1/namespaces/default/configmaps';
+  assert.equal((await rawSend('POST', cms, 'application/json', '{"metadata":"x"}')).status, 400);
+  assert.equal((await rawSend('POST', '/api/v1/namespaces/default/services', 'application/json', '{"metadata":{"name":"typed"},"spec":"x"}')).status, 422);
+  await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'typed' } } });
+  const r = await rawSend('PATCH', `${cms}/typed`, 'application/merge-patch+json', '{"metadata":{"finalizers":"x"}}');
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.match(r.body.message ?? '', /metadata\.finalizers/);
+  assert.equal((await core.readNamespacedConfigMap({ name: 'typed', namespace: 'default' })).metadata?.finalizers, undefined);
+});

@@ -331,6 +331,7 @@ export class KubeApiServer {
     const o = parseBody(body, req.headers['content-type'] ?? '') as KubeObject;
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw badRequest('the request body must be an object');
     o.metadata ??= {};
+    if (typeof o.metadata !== 'object' || o.metadata === null || Array.isArray(o.metadata)) throw badRequest('metadata must be an object');
     if (target.ep.namespaced) {
       if (o.metadata.namespace && target.namespace && o.metadata.namespace !== target.namespace) {
         throw badRequest('the namespace of the provided object does not match the namespace sent on the request');

@@ -39,3 +39,11 @@ test('Events: namespace agreement, and new-style events need their reporting fie
   assert.deepEqual(fields(validateEvent(ev({ eventTime: '2026-01-01T00:00:00.000000Z', reason: 'X' }), false)), ['reportingComponent', 'reportingInstance', 'action']);
   assert.deepEqual(fields(validateEvent(ev({ eventTime: '2026-01-01T00:00:00.000000Z', reason: 'X', action: 'A', reportingComponent: 'metallb', reportingInstance: 'n1', type: 'Info', count: 2 }), true)), ['type', 'deprecatedCount']);
 });
+
+test('fields of the wrong JSON type are refused with a cause, not a crash', () => {
+  const meta = (m: Record<string, unknown>): KubeObject => ({ metadata: m } as KubeObject);
+  assert.deepEqual(fields(validateObjectMeta(meta({ name: 5 }), 'subdomain', true)), ['metadata.name']);
+  assert.deepEqual(fields(validateObjectMeta(meta({ name: 'a', finalizers: 'x' }), 'subdomain', true)), ['metadata.finalizers']);
+  assert.deepEqual(fields(validateObjectMeta(meta({ name: 'a', finalizers: ['ok.io/f', 1] }), 'subdomain', true)), ['metadata.finalizers[1]']);
+  assert.deepEqual(fields(validateService({ metadata: { name: 's' }, spec: 'x' } as unknown as KubeObject)), ['spec']);
+});

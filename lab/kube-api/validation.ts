@@ -94,7 +94,9 @@ function isStringMap(v: unknown): v is Record<string, unknown> {
 export function validateObjectMeta(o: KubeObject, rule: NameRule, namespaced: boolean): StatusCause[] {
   const out: StatusCause[] = [];
   const m = o.metadata;
-  if (m.name !== undefined) for (const e of nameCheck[rule](m.name)) out.push(bad('metadata.name', m.name, e));
+  // Field types first: kube-apiserver refuses these when decoding; the checks below assume them.
+  if (m.name !== undefined && typeof m.name !== 'string') out.push(bad('metadata.name', m.name, 'must be a string'));
+  else if (m.name !== undefined) for (const e of nameCheck[rule](m.name)) out.push(bad('metadata.name', m.name, e));
   if (namespaced && m.namespace !== undefined) for (const e of dns1123LabelErrors(m.namespace)) out.push(bad('metadata.namespace', m.namespace, e));
   if (m.labels !== undefined) {
     if (!isStringMap(m.labels)) out.push(bad('metadata.labels', m.labels, 'must be a map of strings'));
@@ -118,8 +120,12 @@ export function validateObjectMeta(o: KubeObject, rule: NameRule, namespaced: bo
       if (size > 256 * 1024) out.push({ reason: 'FieldValueTooLong', field: 'metadata.annotations', message: 'Too long: must have at most 262144 bytes' });
     }
   }
-  for (const [i, f] of (m.finalizers ?? []).entries()) {
-    for (const e of qualifiedNameErrors(f)) out.push(bad(`metadata.finalizers[${i}]`, f, e));
+  if (m.finalizers !== undefined && !Array.isArray(m.finalizers)) out.push(bad('metadata.finalizers', m.finalizers, 'must be a list of strings'));
+  else {
+    for (const [i, f] of (m.finalizers ?? []).entries()) {
+      if (typeof f !== 'string') out.push(bad(`metadata.finalizers[${i}]`, f, 'must be a string'));
+      else for (const e of qualifiedNameErrors(f)) out.push(bad(`metadata.finalizers[${i}]`, f, e));
+    }
   }
   return out;
 }
@@ -161,6 +167,7 @@ export function validateConditions(conditions: unknown, path: string): StatusCau
 /** Service spec and status rules that matter to this module (ports, ingress IPs, conditions). */
 export function validateService(o: KubeObject): StatusCause[] {
   const out: StatusCause[] = [];
+  if (o.spec !== undefined && !isStringMap(o.spec)) return [bad('spec', o.spec, 'must be an object')];
   const spec = (o.spec ?? {}) as Record<string, unknown>;
   const ports = spec.ports;
   if (spec.clusterIP !== 'None' && (!Array.isArray(ports) || ports.length === 0)) out.push(required('spec.ports'));
