@@ -60,10 +60,24 @@ export class ScriptedPeer {
     for (const w of this.#waiters.splice(0)) w();
   }
 
-  /** Resolves when `pred` holds over what was received (checked on every arrival). */
-  until(pred: () => boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const check = () => (pred() ? resolve() : this.#waiters.push(check));
+  /**
+   * Resolves when `pred` holds over what was received (checked on every arrival); rejects after
+   * `timeoutMs` naming what arrived, so that a failing test ends instead of hanging the run.
+   */
+  until(pred: () => boolean, timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== check);
+        reject(new Error(`scripted peer: condition not met within ${timeoutMs} ms; received ${this.received.map((m) => m.type).join(', ') || 'nothing'}${this.closed ? ', connection closed' : ''}`));
+      }, timeoutMs);
+      const check = (): void => {
+        if (!pred()) {
+          this.#waiters.push(check);
+          return;
+        }
+        clearTimeout(timer);
+        resolve();
+      };
       check();
     });
   }
@@ -73,3 +87,12 @@ export class ScriptedPeer {
   }
 }
 
+
+/** `p`, or a rejection naming `what` after `timeoutMs`: an awaited event that never comes fails the test. */
+export function within<T>(p: Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}

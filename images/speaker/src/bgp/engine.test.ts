@@ -3,7 +3,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatPrefix, parseIP, parsePrefix } from '../../../../lib/net/index.ts';
 import { Registry } from 'prom-client';
-import { ScriptedPeer } from '../../../../test/speaker/bgp/scripted-peer.ts';
+import { ScriptedPeer, within } from '../../../../test/speaker/bgp/scripted-peer.ts';
 import { BgpEngine } from './engine.ts';
 import { plainDialer } from './transport.ts';
 
@@ -29,10 +29,10 @@ async function peer(): Promise<{ p: ScriptedPeer; port: number }> {
 }
 
 const established = (e: BgpEngine, key: string) =>
-  new Promise<void>((r) => {
+  within(new Promise<void>((r) => {
     if (e.session(key)?.state === 'Established') return r();
     e.on('state', (peerName: string, s: string) => s === 'Established' && key.startsWith(peerName) && r());
-  });
+  }), `${key} Established`);
 
 test('a passive peer waits for the router to connect through the listener, then announces', async () => {
   const e = engine();

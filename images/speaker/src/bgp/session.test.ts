@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { formatPrefix, parseIP, parsePrefix } from '../../../../lib/net/index.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import { encodeRouteRefresh } from './codec/index.ts';
-import { ScriptedPeer } from '../../../../test/speaker/bgp/scripted-peer.ts';
+import { ScriptedPeer, within } from '../../../../test/speaker/bgp/scripted-peer.ts';
 import { silentLogger } from './logger.ts';
 import { BgpMetrics } from './metrics.ts';
 import { normalizePeer } from './peer-config.ts';
@@ -59,7 +59,7 @@ async function established(extra: Partial<SessionDeps> = {}): Promise<{ session:
   });
   const up = new Promise<void>((r) => session.on('state', (s: string) => s === 'Established' && r()));
   session.start();
-  await up;
+  await within(up, 'session Established');
   // End-of-RIB for IPv4 follows at once (the desired set is empty).
   await peer.until(() => peer.updates().length >= 1);
   return { session, peer, clock };
@@ -110,7 +110,7 @@ test('a malformed UPDATE from the peer gets its NOTIFICATION and closes the sess
   await peer.until(() => peer.received.some((m) => m.type === 'notification'));
   const n = peer.received.find((m) => m.type === 'notification');
   assert.deepEqual(n && n.type === 'notification' ? [n.code, n.subcode] : [], [3, 10]);
-  assert.equal(await reason, 'update-message-error');
+  assert.equal(await within(reason, 'the state change after the NOTIFICATION'), 'update-message-error');
   await peer.until(() => peer.closed);
 });
 
