@@ -93,7 +93,10 @@ function whatWasReal(lab: Lab): void {
   say(`  hooks      ${lab.module.description}`);
   say('  templates  real helm; DaemonSet, RBAC, PDB are not served by the embedded API and stay in the lab');
   say('  speakers   Kubernetes mode, as the DaemonSet runs them (argv, env, mounted ConfigMap/Secret), watching the embedded API');
-  if (lab.topo.router) say('  router     real FRR (zebra, bgpd) in its own namespace');
+  if (lab.topo.router) {
+    say('  router     real FRR (zebra, bgpd) in its own namespace' +
+      (lab.topo.scenario.router?.password !== undefined ? ', requiring TCP-MD5: the speakers took the password from the rendered Secret' : ''));
+  }
 }
 
 /** The lab being shown, for the signal handler. */
