@@ -3,11 +3,10 @@
 // whole process (a C assert in its poll callback) when the interface goes down; here that only
 // ends this worker, which the speaker reports and restarts. The worker exits as soon as its stdin
 // closes, so it never outlives the speaker (SIGKILL included).
-import { answerArp } from './arp.ts';
-import { answerNs } from './ndp.ts';
-import { ETHERTYPE_ARP } from './ethernet.ts';
+import { AnswerTable, NA_FRAME_LEN, Verdict } from './answer-table.ts';
+import { ARP_FRAME_LEN } from './arp.ts';
 import { newCapHandle } from './cap.ts';
-import { frameMessage, MessageReader, MSG, type WorkerCounters } from './capture-protocol.ts';
+import { frameMessage, MessageReader, MSG } from './capture-protocol.ts';
 
 /** 16 MiB: at cap's 64 KiB snaplen that is ~256 ring slots; 1 MiB lost a quarter of a 20k/s burst. */
 export const CAPTURE_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -20,11 +19,9 @@ export function runCaptureWorker(ifname: string, mac: string, filter: string): v
     process.stdout.end(() => process.exit(3));
     throw new Error(msg);
   };
-  let owned = new Set<string>();
-  const counters: WorkerCounters = { requests: {}, responses: {}, dropped: {}, sendErrors: 0 };
-  let dirty = false;
-  const inc = (m: Record<string, number>, k: string): void => { m[k] = (m[k] ?? 0) + 1; dirty = true; };
-
+  // The worker answers by itself: requests never cross the pipe to the speaker, only the owned set
+  // (on placement changes) comes in and counters (about once a second) go out.
+  const table = new AnswerTable(mac);
   const buf = Buffer.alloc(65535);
   const cap = newCapHandle();
   try {
@@ -32,30 +29,25 @@ export function runCaptureWorker(ifname: string, mac: string, filter: string): v
   } catch (err) {
     fatal(`cannot open a capture on ${ifname}: ${(err as Error).message}`);
   }
-  const send = (frame: Buffer): boolean => {
-    try { cap.send(frame, frame.length); return true; } catch { counters.sendErrors++; dirty = true; return false; }
+  const send = (frame: Buffer, len: number): boolean => {
+    try { cap.send(frame, len); return true; } catch { table.sendError(); return false; }
   };
-  const owns = (ip: string): boolean => owned.has(ip);
   cap.on('packet', (n) => {
-    const frame = buf.subarray(0, n);
-    const isArp = n >= 14 && frame.readUInt16BE(12) === ETHERTYPE_ARP;
-    const proto = isArp ? 'arp' : 'ndp';
-    const d = isArp ? answerArp(frame, mac, owns) : answerNs(frame, mac, owns);
-    if (d.type === 'drop') return inc(counters.dropped, `${proto}:${d.reason}`);
-    inc(counters.requests, `${proto}:${d.ip}`);
-    if (send(d.frame)) inc(counters.responses, `${proto}:${d.ip}`);
+    const v = table.answer(buf, n);
+    if (v === Verdict.Drop) return;
+    if (send(v === Verdict.ArpReply ? table.arpReply : table.naReply, v === Verdict.ArpReply ? ARP_FRAME_LEN : NA_FRAME_LEN)) table.responded();
   });
 
   const flush = (): void => {
-    if (!dirty) return;
-    out(MSG.counters, Buffer.from(JSON.stringify(counters)));
-    counters.requests = {}; counters.responses = {}; counters.dropped = {}; counters.sendErrors = 0;
-    dirty = false;
+    const c = table.takeCounters();
+    if (c) out(MSG.counters, Buffer.from(JSON.stringify(c)));
   };
   setInterval(flush, 1000).unref();
   const reader = new MessageReader((type, payload) => {
-    if (type === MSG.owned) owned = new Set(JSON.parse(payload.toString()) as string[]);
-    else if (type === MSG.send) send(payload);
+    if (type === MSG.owned) {
+      flush(); // counters are per table slot, which the new set renumbers
+      table.setOwned(JSON.parse(payload.toString()) as string[]);
+    } else if (type === MSG.send) send(payload, payload.length);
   });
   process.stdin.on('data', (chunk: Buffer) => reader.push(chunk));
   // The speaker is gone (or closed us): stop at once so nothing answers on its behalf.
