@@ -64,6 +64,7 @@ export interface BgpRunContext {
 export function bgpPoolUsage(pools: readonly ResolvedBgpPool[], services: readonly { readonly ingress: readonly string[] }[]): Map<string, bigint> {
   const seen = new Set<string>();
   const usage = new Map<string, bigint>();
+  if (pools.length === 0) return usage; // no BGP pool: no address to parse and count
   for (const s of services) {
     for (const t of s.ingress) {
       const a = tryParseIP(t);
@@ -97,18 +98,18 @@ function families(svc: BgpServiceRecord, pool: readonly IPFamily[]): IPFamily[] 
 }
 
 /**
- * Decides whether `svc` is a BGP Service and builds its request. `conditions` and `ingress` are
- * the effective status (the hook's newest write or the snapshot).
+ * Decides whether `svc` is a BGP Service and builds its request. `conditions` and `held` are the
+ * effective status (the hook's newest write or the snapshot); `held` is its ingress parsed once by
+ * the caller, which needs it for the L2 rule too.
  */
 export function prepareBgp(
   svc: BgpServiceRecord,
   ctx: BgpRunContext,
   conditions: readonly { type: string; reason: string; message: string }[],
-  ingress: readonly string[],
+  held: readonly IPAddress[],
 ): BgpPrepared | undefined {
   const cond = conditions.find((c) => c.type === CLASS_CONDITION);
   const wish = readBgpWish(svc);
-  const held = ingress.map((t) => tryParseIP(t)).filter((a): a is IPAddress => a !== undefined);
   const asked = svc.ipFamilies[0] === 'IPv6' ? 6 : 4;
   const choice = chooseBgp(svc, {
     pools: ctx.pools.map((p) => ({ ...p.spec, name: p.name })),

@@ -245,7 +245,8 @@ function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Setti
   const snapshot = viewOf(svc.ingress, svc.conditions);
   const eff = cache.effective(serviceKey(svc), svc.resourceVersion, snapshot, sameView);
   // BGP first (lib/bgp/choice.ts): it claims only what the L2 rule would not, and keeps its claims.
-  const bgp = bgpCtx ? prepareBgp(svc, bgpCtx, eff.view.conditions, eff.view.ingress) : undefined;
+  const held = eff.view.ingress.map(parseHeld).filter((a): a is IPAddress => a !== undefined);
+  const bgp = bgpCtx ? prepareBgp(svc, bgpCtx, eff.view.conditions, held) : undefined;
   if (bgp) {
     const c = bgp.choice;
     const choice: ClassChoice = c.type === 'bound' ? { type: 'bound', className: c.pool, sticky: c.sticky } : c;
@@ -261,7 +262,6 @@ function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Setti
   const cls = classes.byName.get(choice.className);
   if (!cls) return { ...base, warnings: [], deprecated: [] };
   const wish = readServiceWish(svc);
-  const held = eff.view.ingress.map(parseHeld).filter((a): a is IPAddress => a !== undefined);
   const families = serviceFamilies(svc, poolFamilies(cls.pool));
   const heldPerFamily = Math.max(0, ...families.map((f) => held.filter((a) => a.family === f).length));
   // An invalid count keeps what the Service holds; a new Service gets one IP.
