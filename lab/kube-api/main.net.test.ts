@@ -36,6 +36,7 @@ before(async () => {
     const rl = createInterface(proc!.stdout!);
     rl.once('line', resolve);
     proc!.once('exit', (code) => reject(new Error(`kube-api exited with ${code}`)));
+    setTimeout(() => reject(new Error('kube-api printed no address within 30 s')), 30_000).unref();
   });
   assert.deepEqual(JSON.parse(first), { url: `https://${apiAddress}:6443`, kubeconfig: join(dir, 'kubeconfig') });
 });
