@@ -95,8 +95,10 @@ export class BgpEngine extends EventEmitter {
       if (!e) {
         e = { session: this.#newSession(peer, restarting), identity };
         this.#sessions.set(key, e);
-        e.session.setAdvertisements(p.advertisements);
+        // Dial first: the TCP handshake and OPEN exchange overlap with building the Adj-RIB-Out,
+        // which is ready long before Established (routes go out on the flush after it).
         e.session.start();
+        e.session.setAdvertisements(p.advertisements);
       } else {
         e.session.setAdvertisements(p.advertisements);
       }

@@ -15,18 +15,22 @@ import { BgpEngine, type BgpEngineOptions, type DesiredPeer } from './engine.ts'
  */
 export function desiredPeersFromConfig(bgp: BgpConfig): DesiredPeer[] {
   const routerId: IPAddress | undefined = bgp.routerID ? parseIP(bgp.routerID) : undefined;
+  // Each prefix parsed once and each route object shared by the peers it goes to (10k+ prefixes
+  // per family: parsing them again per peer was a visible part of the start-up).
+  const parsed = bgp.advertisements.map((a) => {
+    const communities = a.communities.map(parseCommunity);
+    const largeCommunities = a.largeCommunities.map(parseLargeCommunity);
+    const routes: Advertisement[] = a.prefixes.map((text) => ({
+      prefix: parsePrefix(text), communities, largeCommunities, ...(a.localPref !== undefined ? { localPref: a.localPref } : {}),
+    }));
+    return { peers: a.peers, routes };
+  });
   return bgp.peers.map((p) => {
     const address = parseIP(p.address);
     const advertisements: Advertisement[] = [];
-    for (const a of bgp.advertisements) {
+    for (const a of parsed) {
       if (a.peers && !a.peers.includes(p.address)) continue;
-      const communities = a.communities.map(parseCommunity);
-      const largeCommunities = a.largeCommunities.map(parseLargeCommunity);
-      for (const text of a.prefixes) {
-        const prefix = parsePrefix(text);
-        if (prefix.address.family !== address.family) continue;
-        advertisements.push({ prefix, communities, largeCommunities, ...(a.localPref !== undefined ? { localPref: a.localPref } : {}) });
-      }
+      for (const r of a.routes) if (r.prefix.address.family === address.family) advertisements.push(r);
     }
     return {
       spec: {
