@@ -99,7 +99,7 @@ export class L2Topology {
     if (n.speaker) await n.speaker.stop('SIGKILL');
     const cfg = this.writeConfig(n, s);
     n.speaker = this.lab.spawn(n.ns, process.execPath, [speakerBundle(), '--config', cfg], { name: `speaker-${n.name}-${Date.now()}` });
-    await n.speaker.waitFor('speaker started');
+    await n.speaker.waitFor('speaker started', 60_000);
     return n.speaker;
   }
 

@@ -4,12 +4,16 @@
 // ends this worker, which the speaker reports and restarts. The worker exits as soon as its stdin
 // closes, so it never outlives the speaker (SIGKILL included).
 import { AnswerTable, NA_FRAME_LEN, Verdict } from './answer-table.ts';
-import { ARP_FRAME_LEN } from './arp.ts';
+import { ARP_FRAME_LEN, ARP_OP_REQUEST, encodeArp } from './arp.ts';
+import { encodeNs } from './ndp.ts';
 import { newCapHandle } from './cap.ts';
 import { frameMessage, MessageReader, MSG } from './capture-protocol.ts';
 
 /** 16 MiB: at cap's 64 KiB snaplen that is ~256 ring slots; 1 MiB lost a quarter of a 20k/s burst. */
 export const CAPTURE_BUFFER_BYTES = 16 * 1024 * 1024;
+
+/** Source MAC of the warm-up requests (locally administered; they are never sent). */
+const WARM_MAC = '02:00:00:00:00:01';
 
 /** Runs the worker for `ifname`/`mac` with capture `filter`; never returns normally. */
 export function runCaptureWorker(ifname: string, mac: string, filter: string): void {
@@ -22,6 +26,11 @@ export function runCaptureWorker(ifname: string, mac: string, filter: string): v
   // The worker answers by itself: requests never cross the pipe to the speaker, only the owned set
   // (on placement changes) comes in and counters (about once a second) go out.
   const table = new AnswerTable(mac);
+  table.warmUp(
+    encodeArp({ ethDst: 'ff:ff:ff:ff:ff:ff', ethSrc: WARM_MAC, op: ARP_OP_REQUEST, sha: WARM_MAC, spa: '192.0.2.1', tha: '00:00:00:00:00:00', tpa: '192.0.2.2' }),
+    encodeNs({ src: '2001:db8::1', srcMac: WARM_MAC, target: '2001:db8::2' }),
+    ['192.0.2.2', '2001:db8::2'],
+  );
   const buf = Buffer.alloc(65535);
   const cap = newCapHandle();
   try {

@@ -44,7 +44,8 @@ interface IfaceState {
   joins: Map<string, number>;
   socket?: Socket;
   bound?: boolean;
-  timers: Map<string, NodeJS.Timeout[]>;
+  /** Announced IPs; the value is the pending announcement round, if any. */
+  timers: Map<string, NodeJS.Timeout | undefined>;
 }
 
 /** Answers ARP/NDP on the selected interfaces for exactly the IPs given to `set`. */
@@ -169,18 +170,26 @@ export class L2Engine {
     this.#log.info({ iface: r.ifname, ip }, 'announcing');
     const v6 = ip.includes(':');
     if (v6) this.#join(st, ip);
-    const timers = this.#opts.announceScheduleMs.map((delay) => setTimeout(() => {
+    // One timer per IP at a time, re-armed for the next round and dropped after the last, so
+    // 10,000 announced IPs hold no timer objects once announced (the key marks "announced").
+    const schedule = this.#opts.announceScheduleMs;
+    const round = (i: number): void => {
       const cur = this.#ifaces.get(r.ifname);
       if (cur !== st || !st.responder.owned.has(ip)) return;
       const frames = v6 ? [unsolicitedNa(ip, r.mac)] : arpAnnouncements(ip, r.mac);
       for (const f of frames) if (st.responder.send(f)) this.#obs.gratuitous(ip, v6 ? 'ndp' : 'arp');
-    }, delay));
-    st.timers.set(ip, timers);
+      arm(i + 1);
+    };
+    const arm = (i: number): void => {
+      const at = schedule[i];
+      st.timers.set(ip, at === undefined ? undefined : setTimeout(() => round(i), Math.max(0, at - (schedule[i - 1] ?? 0))));
+    };
+    arm(0);
   }
 
   #release(st: IfaceState, ip: string): void {
     st.responder.owned.delete(ip);
-    for (const t of st.timers.get(ip) ?? []) clearTimeout(t);
+    clearTimeout(st.timers.get(ip));
     st.timers.delete(ip);
     if (ip.includes(':')) this.#leaveGroup(st, ip);
     this.#log.info({ iface: st.responder.ifname, ip }, 'stopped announcing');
