@@ -2,7 +2,7 @@
 // by our speaker (the real bundle, dist/speaker/main.cjs --config), then by BIRD 2 and GoBGP 3 in
 // the same run. Measures, polling FRR every 50 ms: start → Established, Established → all prefixes
 // in bgpd's RIB and in the kernel FIB, withdraw-all → RIB and FIB empty, and each speaker's RSS.
-// Prints the numbers and appends them to bench/RESULTS.md. Needs root; namespaces are mlbb-*.
+// Prints the numbers and appends them to bench/RESULTS.md. Needs root; namespaces are mlbs-<pid>-*.
 //   node --import tsx bench/bgp-announce.ts [count=10000]
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
@@ -11,6 +11,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { NetnsLab } from '../test/support/netns.ts';
 import { Bird, Frr, GoBgp, waitUntil } from '../test/speaker/bgp/routers.ts';
+// The V8 flags of the DaemonSet command (templates/speaker/daemonset.yaml): measure what runs.
+const { NODE_FLAGS } = (await import(new URL('../scripts/image-tree.mjs', import.meta.url).href)) as { NODE_FLAGS: string[] };
 
 const N = Number(process.argv[2] ?? 10000);
 const repo = new URL('..', import.meta.url).pathname;
@@ -40,6 +42,9 @@ interface Result {
   name: string;
   /** Engine only: from the desired state applied to both sessions Established (process start excluded). */
   appliedToEstablished?: number;
+  /** Our binary, from its own log: process start to its first TCP connect, and to both sessions Established. */
+  firstConnect?: number;
+  ownEstablished?: number;
   established: number;
   rib4: number;
   fib4: number;
@@ -67,7 +72,7 @@ function snapshot(frr: Frr, peer4: string, peer6: string): { up4: boolean; up6: 
 }
 
 /** Polls FRR until both sessions of `peer4`/`peer6` are up and all prefixes are in RIB and FIB. */
-async function measureAnnounce(frr: Frr, peer4: string, peer6: string, t0: number): Promise<Omit<Result, 'name' | 'withdrawRib' | 'withdrawFib' | 'rssMiB'>> {
+async function measureAnnounce(frr: Frr, peer4: string, peer6: string, t0: number): Promise<Omit<Result, 'name' | 'withdrawRib' | 'withdrawFib' | 'rssMiB' | 'appliedToEstablished'>> {
   const m: Record<string, number> = {};
   await waitUntil(`${peer4}/${peer6}: all prefixes in RIB and FIB`, 120000, () => {
     const snap = snapshot(frr, peer4, peer6);
@@ -111,8 +116,15 @@ async function ours(lab: NetnsLab, frr: Frr): Promise<Result> {
   const cfg = join(lab.workDir, 'n1.yaml');
   writeFileSync(cfg, speakerYaml(true));
   const t0 = performance.now();
-  const p = lab.spawn('n1', process.execPath, [join(repo, 'dist/speaker/main.cjs'), '--config', cfg], { name: 'n1-speaker' });
+  const wall0 = Date.now();
+  const p = lab.spawn('n1', process.execPath, [...NODE_FLAGS, join(repo, 'dist/speaker/main.cjs'), '--config', cfg], { name: 'n1-speaker', env: { ...process.env, LOG_LEVEL: 'debug' } });
   const a = await measureAnnounce(frr, '192.0.2.11', '2001:db8:0:1::11', t0);
+  // The speaker's own log (pino, ms since the epoch): when it dialed first and saw Established.
+  const logged = p.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { time: number; msg: string; to?: string });
+  const firstConnect = logged.find((l) => l.to === 'Connect')?.time;
+  const lastUp = logged.filter((l) => l.msg === 'session established').map((l) => l.time);
+  if (firstConnect !== undefined) a.firstConnect = firstConnect - wall0;
+  if (lastUp.length === 2) a.ownEstablished = Math.max(...lastUp) - wall0;
   const rss = rssMiB(p.pid);
   process.stdout.write(`ours: ${JSON.stringify(a)} RSS ${rss.toFixed(1)} MiB\n`);
   writeFileSync(cfg, speakerYaml(false));
@@ -253,7 +265,7 @@ async function gobgp(lab: NetnsLab, frr: Frr): Promise<Result> {
 }
 
 async function main(): Promise<void> {
-  const lab = new NetnsLab('mlbb-');
+  const lab = new NetnsLab(`mlbs-${process.pid}-`);
   const results: Result[] = [];
   try {
     lab.addSwitch('sw');
@@ -280,11 +292,12 @@ async function main(): Promise<void> {
   const nodeStart = performance.now();
   execFileSync(process.execPath, ['-e', '0']);
   lines.push(`peer: \`node -e 0\` ${((performance.now() - nodeStart) / 1000).toFixed(2)} s; our engine from desired state applied to both sessions Established: ${results.filter((r) => r.appliedToEstablished !== undefined).map((r) => `${r.appliedToEstablished} ms`).join(', ')}`);
+  lines.push(`our speaker (bin, ${NODE_FLAGS.join(' ')}), from its own log: start→first connect ${results.filter((r) => r.firstConnect !== undefined).map((r) => `${r.firstConnect} ms`).join(', ')}; start→both Established ${results.filter((r) => r.ownEstablished !== undefined).map((r) => `${r.ownEstablished} ms`).join(', ')}`);
   for (const l of lines) process.stdout.write(`${l}\n`);
   appendFileSync(
     new URL('./RESULTS.md', import.meta.url),
     `\n## BGP announce ${N} IPv4 /32 + ${N} IPv6 /128 to FRR 8.4: ${new Date().toISOString()} (${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load ${os.loadavg()[0]?.toFixed(1)})\n\n` +
-      'One IPv4 and one IPv6 session per speaker. "our speaker (bin)" is the whole metallb-speaker bundle with a static config; "our BGP engine" is the engine alone in a small process (speaker-proc.ts). Established→ times are per family, from that family\'s session up; FRR polled with one vtysh call (BGP summary + zebra RIB/FIB counts; ~0.1 s per poll here), kernel checked with `ip route` at the end. Start = process start (ours, BIRD) or `neighbor enable` (GoBGP, after `mrt inject`; its first dial waits 5–10 s by design). RSS after all routes were in FRR. Goal: ours ≤ GoBGP in time and RSS.\n\n```\n' +
+      'One IPv4 and one IPv6 session per speaker. "our speaker (bin)" is the whole metallb-speaker bundle with a static config, with the DaemonSet\'s V8 flags (' + NODE_FLAGS.join(' ') + '); "our BGP engine" is the engine alone in a small process (speaker-proc.ts). Established→ times are per family, from that family\'s session up; FRR polled with one vtysh call (BGP summary + zebra RIB/FIB counts; ~0.1 s per poll here), kernel checked with `ip route` at the end. Start = process start (ours, BIRD) or `neighbor enable` (GoBGP, after `mrt inject`; its first dial waits 5–10 s by design). RSS after all routes were in FRR. Goal: ours ≤ GoBGP in time and RSS.\n\n```\n' +
       `${lines.join('\n')}\n\`\`\`\n`,
   );
 }

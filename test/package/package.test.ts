@@ -117,8 +117,8 @@ test('helm package of the packaged module holds only the chart and stays far bel
 });
 
 test('the DaemonSet runs what the image holds: command = Dockerfile ENTRYPOINT = image-tree paths', async () => {
-  const tree = (await import(pathToFileURL(join(repoRoot, 'scripts', 'image-tree.mjs')).href)) as { NODE_PATH: string; SPEAKER_DIR: string };
-  const expected = [tree.NODE_PATH, `${tree.SPEAKER_DIR}/main.cjs`];
+  const tree = (await import(pathToFileURL(join(repoRoot, 'scripts', 'image-tree.mjs')).href)) as { NODE_PATH: string; NODE_FLAGS: string[]; SPEAKER_DIR: string };
+  const expected = [tree.NODE_PATH, ...tree.NODE_FLAGS, `${tree.SPEAKER_DIR}/main.cjs`];
   const ds = find(renderChart(moduleValues({ classes: [docL2Class] })), 'DaemonSet', 'metallb-speaker') as KubeObject & {
     spec: { template: { spec: { containers: { name: string; command?: string[] }[] } } };
   };
