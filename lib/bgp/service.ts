@@ -6,6 +6,8 @@ import { backendKey } from '../ipam/sharing.ts';
 import { poolContains, poolFamilies, poolSize, resolvePools, type AllocationRequest, type PoolDefinition, type PoolSpec, type ResolvedPool } from '../ipam/index.ts';
 import { tryParseIP, type IPAddress, type IPFamily } from '../net/index.ts';
 import { readBgpWish } from './annotations.ts';
+import { serviceFamilies } from '../l2/annotations.ts';
+import type { ServiceRecord } from '../l2/types.ts';
 import { BGP_REASON, CLASS_CONDITION, chooseBgp, type BgpChoice } from './choice.ts';
 
 /** Allocator pool names of BGP pools: `bgp:<name>` (class names cannot hold a colon). */
@@ -32,20 +34,10 @@ export function resolveBgpPools(classPools: readonly PoolDefinition[], bgpPools:
   }));
 }
 
-/** The Service fields this needs (a subset of lib/l2 ServiceRecord). */
-export interface BgpServiceRecord {
-  readonly namespace: string;
-  readonly name: string;
-  readonly type: string;
-  readonly loadBalancerClass: string;
-  readonly annotations: Readonly<Record<string, string>>;
-  readonly ipFamilies: readonly string[];
-  readonly ipFamilyPolicy: string;
-  readonly loadBalancerIP: string;
-  readonly externalTrafficPolicy: string;
-  readonly selector: Readonly<Record<string, string>>;
-  readonly ports: readonly { readonly port: number; readonly protocol: string }[];
-}
+/** The Service fields this needs: a part of the L2 record (the same Service, one run). */
+export type BgpServiceRecord = Pick<ServiceRecord,
+  'namespace' | 'name' | 'type' | 'loadBalancerClass' | 'annotations' | 'ipFamilies' | 'ipFamilyPolicy' |
+  'loadBalancerIP' | 'externalTrafficPolicy' | 'selector' | 'ports'>;
 
 /** What the shared run knows about BGP. */
 export interface BgpRunContext {
@@ -84,19 +76,6 @@ export interface BgpPrepared {
   readonly warnings: readonly string[];
 }
 
-/** The families a BGP Service gets (same rule as L2: ipFamilies under ipFamilyPolicy). */
-function families(svc: BgpServiceRecord, pool: readonly IPFamily[]): IPFamily[] {
-  const asked = svc.ipFamilies.map((f) => (f === 'IPv6' ? 6 : f === 'IPv4' ? 4 : undefined)).filter((f): f is IPFamily => f !== undefined);
-  const fams: IPFamily[] = asked.length > 0 ? [...new Set(asked)] : [pool[0] ?? 4];
-  let chosen: IPFamily[];
-  if (svc.ipFamilyPolicy === 'RequireDualStack') chosen = fams;
-  else if (svc.ipFamilyPolicy === 'PreferDualStack') {
-    const present = fams.filter((f) => pool.includes(f));
-    chosen = present.length > 0 ? present : fams.slice(0, 1);
-  } else chosen = fams.slice(0, 1);
-  return [...chosen].sort((a, b) => a - b);
-}
-
 /**
  * Decides whether `svc` is a BGP Service and builds its request. `conditions` and `held` are the
  * effective status (the hook's newest write or the snapshot); `held` is its ingress parsed once by
@@ -132,7 +111,7 @@ export function prepareBgp(
   const request: AllocationRequest = {
     id: `${svc.namespace}/${svc.name}`,
     pool: pool.spec.name,
-    families: families(svc, poolFamilies(pool.spec)),
+    families: serviceFamilies(svc, poolFamilies(pool.spec)),
     count: 1,
     current: held,
     pins: wish.pins,

@@ -72,7 +72,7 @@ export function readServiceWish(svc: ServiceRecord): ServiceWish {
  * (at least the first); RequireDualStack takes all, and a family the pool lacks is reported as
  * unassigned. No ipFamilies: the pool's first family.
  */
-export function serviceFamilies(svc: ServiceRecord, poolFamilies: readonly IPFamily[]): IPFamily[] {
+export function serviceFamilies(svc: Pick<ServiceRecord, 'ipFamilies' | 'ipFamilyPolicy'>, poolFamilies: readonly IPFamily[]): IPFamily[] {
   const asked = svc.ipFamilies.map((f) => (f === 'IPv6' ? 6 : f === 'IPv4' ? 4 : undefined)).filter((f): f is IPFamily => f !== undefined);
   const fams: IPFamily[] = asked.length > 0 ? [...new Set(asked)] : [poolFamilies[0] ?? 4];
   let chosen: IPFamily[];

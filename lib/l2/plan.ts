@@ -95,6 +95,10 @@ function sameView(a: ServiceView, b: ServiceView): boolean {
 
 interface ServiceWork {
   readonly svc: ServiceRecord;
+  /** `namespace/name`: the allocation request id (one string per Service, hashed once). */
+  readonly id: string;
+  /** The write cache and warning key. */
+  readonly key: string;
   readonly snapshot: ServiceView;
   readonly effective: ServiceView;
   readonly pendingWrite: boolean;
@@ -133,12 +137,13 @@ export function plan(input: PlanInput): Plan {
 
   for (const w of work) {
     const { svc } = w;
-    const regarding = { apiVersion: 'v1', kind: 'Service', namespace: svc.namespace, name: svc.name, uid: svc.uid };
+    // Built per use: most Services of a run have no Event.
+    const regarding = () => ({ apiVersion: 'v1', kind: 'Service', namespace: svc.namespace, name: svc.name, uid: svc.uid });
     let desired: ServiceView | undefined;
     if (w.choice.type === 'bound') {
       const className = w.choice.className;
       if (!w.bgp) bound.set(className, (bound.get(className) ?? 0) + 1);
-      const result = allocation.results.get(serviceId(svc)) as AllocationResult;
+      const result = allocation.results.get(w.id) as AllocationResult;
       const ips = result.slots.filter((s) => s.ip).map((s) => textOf(s.ip as IPAddress));
       const total = result.slots.length;
       const specs: ConditionSpec[] = [
@@ -152,22 +157,21 @@ export function plan(input: PlanInput): Plan {
     } else if (w.choice.type === 'release') {
       desired = { ingress: [], conditions: [] as Condition[] & JsonValue };
       if (w.effective.ingress.length > 0) {
-        events.push({ regarding, type: 'Normal', reason: 'IPReleased', message: `Released ${w.effective.ingress.join(', ')}: ${w.choice.why}` });
+        events.push({ regarding: regarding(), type: 'Normal', reason: 'IPReleased', message: `Released ${w.effective.ingress.join(', ')}: ${w.choice.why}` });
       }
     }
     if (desired) {
       const changed = !sameView(desired, w.effective) || (!w.pendingWrite && !sameView(desired, w.snapshot));
       if (changed) {
         serviceWrites.push(statusWrite(svc, desired));
-        cache.remember(serviceKey(svc), svc.resourceVersion, desired);
+        cache.remember(w.key, svc.resourceVersion, desired);
       }
     }
     const warningEvents: PlannedEvent[] = [];
-    if (w.warnings.length > 0) warningEvents.push({ regarding, type: 'Warning', reason: 'InvalidAnnotation', message: w.warnings.join('; ') });
-    if (w.shareNodes) warningEvents.push({ regarding, type: 'Warning', reason: 'IPsShareNodes', message: w.shareNodes });
+    if (w.warnings.length > 0) warningEvents.push({ regarding: regarding(), type: 'Warning', reason: 'InvalidAnnotation', message: w.warnings.join('; ') });
+    if (w.shareNodes) warningEvents.push({ regarding: regarding(), type: 'Warning', reason: 'IPsShareNodes', message: w.shareNodes });
     const fingerprint = warningEvents.map((e) => `${e.reason}:${e.message}`).join('\n');
-    const key = `svc/${svc.uid || serviceId(svc)}`;
-    if (cache.isNewWarning(key, fingerprint)) warningMarks.push({ key, fingerprint, event: warningEvents });
+    if (cache.isNewWarning(w.key, fingerprint)) warningMarks.push({ key: w.key, fingerprint, event: warningEvents });
   }
 
   // Warnings first (they are retried when over budget), then transitions in Service order.
@@ -242,20 +246,22 @@ function textOf(a: IPAddress): string {
 
 /** Class choice, effective status (write cache) and the allocation request of one Service. */
 function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Settings, cache: WriteCache, bgpCtx?: BgpRunContext): ServiceWork {
+  const id = serviceId(svc);
+  const key = serviceKey(svc);
   const snapshot = viewOf(svc.ingress, svc.conditions);
-  const eff = cache.effective(serviceKey(svc), svc.resourceVersion, snapshot, sameView);
+  const eff = cache.effective(key, svc.resourceVersion, snapshot, sameView);
   // BGP first (lib/bgp/choice.ts): it claims only what the L2 rule would not, and keeps its claims.
   const held = eff.view.ingress.map(parseHeld).filter((a): a is IPAddress => a !== undefined);
   const bgp = bgpCtx ? prepareBgp(svc, bgpCtx, eff.view.conditions, held) : undefined;
   if (bgp) {
     const c = bgp.choice;
     const choice: ClassChoice = c.type === 'bound' ? { type: 'bound', className: c.pool, sticky: c.sticky } : c;
-    return { svc, snapshot, effective: eff.view, pendingWrite: eff.pendingWrite, choice, request: bgp.request, warnings: [...bgp.warnings], shareNodes: undefined, deprecated: [], bgp: true };
+    return { svc, id, key, snapshot, effective: eff.view, pendingWrite: eff.pendingWrite, choice, request: bgp.request, warnings: [...bgp.warnings], shareNodes: undefined, deprecated: [], bgp: true };
   }
   // Decide from our newest write: the snapshot may not show it yet.
   const boundCondition = eff.view.conditions.find((c) => c.type === ServiceConditions.class);
   const choice = chooseClass(svc, classes, settings, boundCondition?.reason === BOUND_REASON ? boundCondition.message : undefined);
-  const base = { svc, snapshot, effective: eff.view, pendingWrite: eff.pendingWrite, choice, request: undefined, shareNodes: undefined };
+  const base = { svc, id, key, snapshot, effective: eff.view, pendingWrite: eff.pendingWrite, choice, request: undefined, shareNodes: undefined };
   if (choice.type === 'pending') return { ...base, warnings: [choice.problem], deprecated: [] };
   if (choice.type !== 'bound') return { ...base, warnings: [], deprecated: [] };
 
@@ -271,7 +277,7 @@ function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Setti
     ? { reason: 'NoEligibleNodes', detail: `no node of class ${cls.record.name} is eligible (nodeSelector matches none, or all are excluded)` }
     : undefined;
   const request: AllocationRequest = {
-    id: serviceId(svc),
+    id,
     pool: cls.record.name,
     families,
     count,
@@ -284,16 +290,16 @@ function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Setti
   const shareNodes = eligible > 0 && count > eligible
     ? `${count} IPs per family asked, but class ${cls.record.name} has ${eligible} eligible ${eligible === 1 ? 'node' : 'nodes'}: some nodes announce several of this Service's IPs`
     : undefined;
-  return { svc, snapshot, effective: eff.view, pendingWrite: eff.pendingWrite, choice, request, warnings: [...wish.problems], deprecated: wish.deprecated, shareNodes };
+  return { svc, id, key, snapshot, effective: eff.view, pendingWrite: eff.pendingWrite, choice, request, warnings: [...wish.problems], deprecated: wish.deprecated, shareNodes };
 }
 
 /** IPAllocated, IPReleased and AllocationFailed on changes only. */
-function transitionEvents(regarding: PlannedEvent['regarding'], source: string, result: AllocationResult, before: ServiceView, after: ServiceView): PlannedEvent[] {
+function transitionEvents(regarding: () => PlannedEvent['regarding'], source: string, result: AllocationResult, before: ServiceView, after: ServiceView): PlannedEvent[] {
   const out: PlannedEvent[] = [];
   const added = after.ingress.filter((ip) => !before.ingress.includes(ip));
   const removed = before.ingress.filter((ip) => !after.ingress.includes(ip));
-  if (removed.length > 0) out.push({ regarding, type: 'Normal', reason: 'IPReleased', message: `Released ${removed.join(', ')} (no longer valid for ${source})` });
-  if (added.length > 0) out.push({ regarding, type: 'Normal', reason: 'IPAllocated', message: `Assigned ${added.join(', ')} from ${source}` });
+  if (removed.length > 0) out.push({ regarding: regarding(), type: 'Normal', reason: 'IPReleased', message: `Released ${removed.join(', ')} (no longer valid for ${source})` });
+  if (added.length > 0) out.push({ regarding: regarding(), type: 'Normal', reason: 'IPAllocated', message: `Assigned ${added.join(', ')} from ${source}` });
   const failures = result.slots.filter((s) => s.failure);
   const assignedBefore = before.conditions.find((c) => c.type === ServiceConditions.assigned);
   const assignedAfter = after.conditions.find((c) => c.type === ServiceConditions.assigned);
@@ -306,7 +312,7 @@ function transitionEvents(regarding: PlannedEvent['regarding'], source: string, 
       if (!list.includes(text)) list.push(text);
       byReason.set(f.reason, list);
     }
-    for (const [reason, details] of byReason) out.push({ regarding, type: 'Warning', reason: 'AllocationFailed', message: `${reason}: ${details.join('; ')}` });
+    for (const [reason, details] of byReason) out.push({ regarding: regarding(), type: 'Warning', reason: 'AllocationFailed', message: `${reason}: ${details.join('; ')}` });
   }
   return out;
 }
