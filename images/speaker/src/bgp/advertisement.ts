@@ -1,5 +1,5 @@
 // What the engine announces: a prefix with the attributes the user configured.
-import { formatPrefix, type Prefix } from '../../../../lib/net/index.ts';
+import type { Prefix } from '../../../../lib/net/index.ts';
 import type { LargeCommunity } from './codec/types.ts';
 
 /** One route to announce to a peer (desired state). */
@@ -24,11 +24,19 @@ export interface RouteAttributes {
   attrKey: string;
 }
 
-/** A route of the Adj-RIB-Out: a prefix, its text key and its (shared) attribute set. */
+/** A route of the Adj-RIB-Out: a prefix, its map key (`prefixKey`) and its (shared) attribute set. */
 export interface Route {
   prefix: Prefix;
   key: string;
   attrs: RouteAttributes;
+}
+
+/**
+ * The Adj-RIB-Out's map key of a prefix: family, address value and length. Not the text form:
+ * formatting 10k+ IPv6 addresses was most of the cost of replacing the desired set.
+ */
+export function prefixKey(p: Prefix): string {
+  return `${p.address.family}:${p.address.value}/${p.length}`;
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -49,8 +57,21 @@ const largeText = (c: LargeCommunity) => `${c.globalAdmin}:${c.localData1}:${c.l
  */
 export class AttributeInterner {
   #byRaw = new Map<string, RouteAttributes>();
+  #last: { a: Advertisement; attrs: RouteAttributes } | undefined;
 
   of(a: Advertisement): RouteAttributes {
+    // Advertisements of one pool or config entry share their attribute arrays: same arrays and
+    // values as the previous call, same attribute set, without building the text key again.
+    const l = this.#last;
+    if (l && l.a.communities === a.communities && l.a.largeCommunities === a.largeCommunities && l.a.extendedCommunities === a.extendedCommunities && l.a.localPref === a.localPref && l.a.med === a.med) {
+      return l.attrs;
+    }
+    const attrs = this.#intern(a);
+    this.#last = { a, attrs };
+    return attrs;
+  }
+
+  #intern(a: Advertisement): RouteAttributes {
     const raw = `${a.communities?.join(',') ?? ''}|${a.largeCommunities?.map(largeText).join(',') ?? ''}|${a.extendedCommunities?.join(',') ?? ''}|${a.localPref ?? ''}|${a.med ?? ''}`;
     let attrs = this.#byRaw.get(raw);
     if (!attrs) {
@@ -74,7 +95,7 @@ export class AttributeInterner {
 
 /** Canonical form of one advertisement. */
 export function toRoute(a: Advertisement, interner = new AttributeInterner()): Route {
-  return { prefix: a.prefix, key: formatPrefix(a.prefix), attrs: interner.of(a) };
+  return { prefix: a.prefix, key: prefixKey(a.prefix), attrs: interner.of(a) };
 }
 
 /**
@@ -86,7 +107,7 @@ export function mergeAdvertisements(advs: readonly Advertisement[]): Map<string,
   const merged = new Map<string, Advertisement>();
   const interner = new AttributeInterner();
   for (const a of advs) {
-    const key = formatPrefix(a.prefix);
+    const key = prefixKey(a.prefix);
     const prev = merged.get(key);
     if (!prev) {
       merged.set(key, a);

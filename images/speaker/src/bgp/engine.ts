@@ -84,6 +84,7 @@ export class BgpEngine extends EventEmitter {
     // R bit only for sessions of the first desired state after start (RFC 4724 §4.1: we restarted).
     const restarting = this.#first;
     this.#first = false;
+    const ribs: [BgpSession, Advertisement[]][] = [];
     for (const [key, p] of wanted) {
       const peer = normalizePeer(p.spec);
       const identity = sessionIdentity(peer);
@@ -95,14 +96,14 @@ export class BgpEngine extends EventEmitter {
       if (!e) {
         e = { session: this.#newSession(peer, restarting), identity };
         this.#sessions.set(key, e);
-        // Dial first: the TCP handshake and OPEN exchange overlap with building the Adj-RIB-Out,
-        // which is ready long before Established (routes go out on the flush after it).
         e.session.start();
-        e.session.setAdvertisements(p.advertisements);
-      } else {
-        e.session.setAdvertisements(p.advertisements);
       }
+      ribs.push([e.session, p.advertisements]);
     }
+    // Every new session dials before any Adj-RIB-Out is built (10k+ routes take a while): the TCP
+    // handshakes and OPEN exchanges overlap with that work; routes go out on the flush after
+    // Established, when they are long ready.
+    for (const [session, advertisements] of ribs) session.setAdvertisements(advertisements);
   }
 
   #newSession(peer: Peer, restarting: boolean): BgpSession {
