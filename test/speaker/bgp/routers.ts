@@ -1,11 +1,10 @@
 // Real routers for the interop tests: FRR (zebra + bgpd), BIRD 2 and GoBGP, each run in the
 // foreground inside a namespace of a NetnsLab, so that the lab tracks and kills them by PID.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { frrDir, spawnFrrDaemon, writeFrrConfigs } from '../../../images/speaker/src/native/testdata/frr.ts';
 import type { NetnsLab, NsProcess } from '../../support/netns.ts';
-
-const FRR_BIN = '/usr/lib/frr';
 
 /** Polls `check` every 100 ms until it returns a truthy value; rejects after `timeoutMs` with `what`. */
 export async function waitUntil<T>(what: string, timeoutMs: number, check: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
@@ -23,13 +22,6 @@ export async function waitUntil<T>(what: string, timeoutMs: number, check: () =>
   }
 }
 
-function uid(name: string): number {
-  return Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
-}
-function gid(name: string): number {
-  return Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
-}
-
 /** FRR in a namespace: zebra and bgpd in the foreground, vtysh through a private socket dir. */
 export class Frr {
   readonly dir: string;
@@ -41,34 +33,18 @@ export class Frr {
   constructor(lab: NetnsLab, host: string, bgpdConf: string) {
     this.#lab = lab;
     this.#host = host;
-    this.dir = join(lab.workDir, `frr-${host}`);
-    mkdirSync(this.dir, { recursive: true });
-    // The daemons run as frr: they must be able to reach their directory inside the lab's (0700) one.
-    chmodSync(lab.workDir, 0o711);
-    writeFileSync(join(this.dir, 'zebra.conf'), `hostname ${host}\n`);
-    writeFileSync(join(this.dir, 'bgpd.conf'), bgpdConf);
-    const [u, g] = [uid('frr'), gid('frr')];
-    for (const f of ['', 'zebra.conf', 'bgpd.conf']) chownSync(join(this.dir, f), u, g);
-    this.zebra = lab.spawn(host, `${FRR_BIN}/zebra`, [...this.#common(), '-f', join(this.dir, 'zebra.conf'), '-i', join(this.dir, 'zebra.pid')], { name: `${host}-zebra` });
-    this.bgpd = this.#startBgpd();
-  }
-
-  #common(): string[] {
-    return ['-u', 'frr', '-g', 'frr', '-P', '0', '-z', join(this.dir, 'zserv.api'), '--vty_socket', this.dir];
-  }
-
-  #startBgpd(): NsProcess {
-    return this.#lab.spawn(this.#host, `${FRR_BIN}/bgpd`, [...this.#common(), '-f', join(this.dir, 'bgpd.conf'), '-i', join(this.dir, 'bgpd.pid')], { name: `${this.#host}-bgpd-${Date.now()}` });
+    this.dir = frrDir(lab, host);
+    writeFrrConfigs(lab, this.dir, { zebra: `hostname ${host}\n`, bgpd: bgpdConf });
+    this.zebra = spawnFrrDaemon(lab, host, this.dir, 'zebra');
+    this.bgpd = spawnFrrDaemon(lab, host, this.dir, 'bgpd', `${host}-bgpd-${Date.now()}`);
   }
 
   bfdd: NsProcess | undefined;
 
   /** Starts bfdd (BFD sessions come from `neighbor X bfd` in bgpd.conf). */
   startBfdd(): void {
-    const conf = join(this.dir, 'bfdd.conf');
-    writeFileSync(conf, `hostname ${this.#host}\n`);
-    chownSync(conf, uid('frr'), gid('frr'));
-    this.bfdd = this.#lab.spawn(this.#host, `${FRR_BIN}/bfdd`, [...this.#common(), '-f', conf, '-i', join(this.dir, 'bfdd.pid')], { name: `${this.#host}-bfdd` });
+    writeFrrConfigs(this.#lab, this.dir, { bfdd: `hostname ${this.#host}\n` });
+    this.bfdd = spawnFrrDaemon(this.#lab, this.#host, this.dir, 'bfdd');
   }
 
   /** FRR's BFD status for a peer ("up", "down", ...). */
