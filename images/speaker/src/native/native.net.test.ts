@@ -16,7 +16,8 @@ const PROBE = join(import.meta.dirname, 'testdata', 'netprobe.ts');
 
 interface ProbeEvent { index?: number; event: string; code?: string; message?: string; bgpOpen?: boolean; localAddress?: string; remoteAddress?: string; greeting?: string; ttl?: number; data?: string }
 
-describe('native shim in network namespaces', { timeout: 120_000 }, () => {
+// Bounds are generous: each probe is a fresh tsx process, slow to start on a loaded 2-core machine.
+describe('native shim in network namespaces', { timeout: 300_000 }, () => {
   let lab: NetnsLab;
 
   const probe = (ns: string, cmd: string, ...args: string[]): NsProcess =>
@@ -34,7 +35,7 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
   /** Starts a listener probe in mlbn-b and waits until it listens. */
   const listen = async (opts: object): Promise<NsProcess> => {
     const p = probe('b', 'listen', JSON.stringify(opts));
-    await p.waitFor('"listening"', 15_000);
+    await p.waitFor('"listening"', 60_000);
     return p;
   };
   /** Tries the connections in parallel from one probe process in mlbn-a; results in order. */
@@ -193,7 +194,7 @@ describe('native shim in network namespaces', { timeout: 120_000 }, () => {
     it(`UDP over ${family}: datagrams arrive with the TTL they were sent with`, async () => {
       const rx = probe('b', 'udp-recv', JSON.stringify({ localAddress: peer, port: 3784 }));
       try {
-        await rx.waitFor('"bound"', 15_000);
+        await rx.waitFor('"bound"', 60_000);
         for (const ttl of [255, 64]) {
           const sent = await run('a', 'udp-send', JSON.stringify({ localAddress: self, portRange: [49152, 65535], ttl }), peer, '3784', `ttl-${ttl}`);
           assert.equal(sent[0]?.event, 'sent');
