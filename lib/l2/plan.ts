@@ -144,7 +144,7 @@ export function plan(input: PlanInput): Plan {
       const className = w.choice.className;
       if (!w.bgp) bound.set(className, (bound.get(className) ?? 0) + 1);
       const result = allocation.results.get(w.id) as AllocationResult;
-      const ips = result.slots.filter((s) => s.ip).map((s) => textOf(s.ip as IPAddress));
+      const ips = result.slots.filter((s) => s.ip).map((s) => formatIP(s.ip as IPAddress));
       const total = result.slots.length;
       const specs: ConditionSpec[] = [
         condition(ServiceConditions.class, true, w.bgp ? BGP_REASON : BOUND_REASON, className),
@@ -228,22 +228,6 @@ export function plan(input: PlanInput): Plan {
   };
 }
 
-/**
- * IPv4 texts that parse are canonical (the parser refuses leading zeros), so a held IPv4 address is
- * written back as the text it was read from instead of being formatted again (30k IPs a run).
- */
-const heldText = new WeakMap<IPAddress, string>();
-
-function parseHeld(text: string): IPAddress | undefined {
-  const a = tryParseIP(text);
-  if (a && a.family === 4) heldText.set(a, text);
-  return a;
-}
-
-function textOf(a: IPAddress): string {
-  return heldText.get(a) ?? formatIP(a);
-}
-
 /** Class choice, effective status (write cache) and the allocation request of one Service. */
 function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Settings, cache: WriteCache, bgpCtx?: BgpRunContext): ServiceWork {
   const id = serviceId(svc);
@@ -251,7 +235,7 @@ function prepareService(svc: ServiceRecord, classes: ClassSet, settings: L2Setti
   const snapshot = viewOf(svc.ingress, svc.conditions);
   const eff = cache.effective(key, svc.resourceVersion, snapshot, sameView);
   // BGP first (lib/bgp/choice.ts): it claims only what the L2 rule would not, and keeps its claims.
-  const held = eff.view.ingress.map(parseHeld).filter((a): a is IPAddress => a !== undefined);
+  const held = eff.view.ingress.map((t) => tryParseIP(t)).filter((a): a is IPAddress => a !== undefined);
   const bgp = bgpCtx ? prepareBgp(svc, bgpCtx, eff.view.conditions, held) : undefined;
   if (bgp) {
     const c = bgp.choice;

@@ -133,7 +133,7 @@ export function parseIP(s: string): IPAddress {
 export function formatIP(a: IPAddress): string {
   if (a.family === 4) {
     const v = Number(a.value);
-    return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
   }
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((a.value >> BigInt(i * 16)) & 0xffffn));
