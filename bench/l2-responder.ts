@@ -1,13 +1,13 @@
 // L2 responder cost: ARP and NS turnaround at the node's switch port (tcpdump, request → reply)
 // for a Service IP answered by the speaker vs the node's own address answered by the kernel, in
 // the same run; then the speaker's RSS (main process + capture worker) with 10,000 IPs placed on
-// one interface (16 MiB capture ring included).
+// one interface (capture ring included), split into V8 heap, pcap ring and shared Node binary.
 //
 //   node --import tsx bench/l2-responder.ts      (NO_RESULTS=1 to skip appending to RESULTS.md)
 import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { L2Topology, type L2Scenario, type TestNode } from '../test/speaker/l2/topology.ts';
+import { L2Topology, metricValue, type L2Scenario, type TestNode } from '../test/speaker/l2/topology.ts';
 import { repoRoot } from '../test/support/tools.ts';
 
 const VIP4 = '192.0.2.100';
@@ -46,6 +46,16 @@ function turnarounds(text: string, kind: 'arp' | 'ndp'): Map<string, number[]> {
 function rssKiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0);
+}
+
+/** Resident KiB of the mappings of `pid` whose line in /proc/PID/smaps matches `name`. */
+function smapsRss(pid: number, name: RegExp): number {
+  let sum = 0;
+  for (const block of readFileSync(`/proc/${pid}/smaps`, 'utf8').split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
+    if (!name.test(block.split('\n')[0] ?? '')) continue;
+    sum += Number(/\nRss:\s+(\d+) kB/.exec(block)?.[1] ?? 0);
+  }
+  return sum;
 }
 
 function workerPids(parent: number): number[] {
@@ -95,6 +105,15 @@ async function main(): Promise<void> {
     const main = rssKiB(pid);
     const w = workers.reduce((s, p) => s + rssKiB(p), 0);
     lines.push(`RSS with 10,000 IPs on eth0: speaker ${(main / 1024).toFixed(0)} MiB + capture worker ${(w / 1024).toFixed(0)} MiB = ${((main + w) / 1024).toFixed(0)} MiB`);
+    // Where it goes: the speaker's V8 heap and external buffers, the worker's pcap ring, and the
+    // Node binary's pages (shared between both processes, counted in each RSS).
+    const metrics = topo.metrics(node);
+    const mib = (name: string): string => `${(metricValue(metrics, name) / 2 ** 20).toFixed(0)} MiB`;
+    const ring = workers.reduce((s, p) => s + smapsRss(p, /socket:\[/), 0);
+    const nodeText = smapsRss(pid, /\/node$/);
+    const pss = [pid, ...workers].reduce((s, p) => s + Number(/\nPss:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))?.[1] ?? 0), 0);
+    lines.push(`  PSS (shared pages split between the processes): ${(pss / 1024).toFixed(0)} MiB`);
+    lines.push(`  speaker: V8 heap used ${mib('nodejs_heap_size_used_bytes')} of ${mib('nodejs_heap_size_total_bytes')}, external ${mib('nodejs_external_memory_bytes')}, node binary ${(nodeText / 1024).toFixed(0)} MiB (shared); worker: pcap ring ${(ring / 1024).toFixed(0)} MiB`);
   } finally {
     await topo.cleanup();
   }

@@ -98,7 +98,8 @@ export class L2Topology {
   async startSpeaker(n: TestNode, s: L2Scenario): Promise<NsProcess> {
     if (n.speaker) await n.speaker.stop('SIGKILL');
     const cfg = this.writeConfig(n, s);
-    n.speaker = this.lab.spawn(n.ns, process.execPath, [speakerBundle(), '--config', cfg], { name: `speaker-${n.name}-${Date.now()}` });
+    // --optimize-for-size as in the image's ENTRYPOINT (images/speaker/Dockerfile), so memory is measured as deployed.
+    n.speaker = this.lab.spawn(n.ns, process.execPath, ['--optimize-for-size', speakerBundle(), '--config', cfg], { name: `speaker-${n.name}-${Date.now()}` });
     await n.speaker.waitFor('speaker started', 60_000);
     return n.speaker;
   }

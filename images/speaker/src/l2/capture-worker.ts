@@ -9,8 +9,14 @@ import { encodeNs } from './ndp.ts';
 import { newCapHandle } from './cap.ts';
 import { frameMessage, MessageReader, MSG } from './capture-protocol.ts';
 
-/** 16 MiB: at cap's 64 KiB snaplen that is ~256 ring slots; 1 MiB lost a quarter of a 20k/s burst. */
-export const CAPTURE_BUFFER_BYTES = 16 * 1024 * 1024;
+/**
+ * 8 MiB (DESIGN §6: 8–16 MiB). cap fixes the snaplen at 65535, so libpcap's ring (TPACKET_V2 in
+ * immediate mode) has one 128 KiB block per 64 KiB frame slot: 8 MiB gives 127 slots and 16 MiB of
+ * resident ring (16 MiB gave 255 slots and 32 MiB resident, measured in /proc/PID/smaps). 127 slots
+ * hold ~6 ms of a 20k/s burst, and the worker drains a request in a few µs; 1 MiB (15 slots) lost a
+ * quarter of such a burst.
+ */
+export const CAPTURE_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /** Source MAC of the warm-up requests (locally administered; they are never sent). */
 const WARM_MAC = '02:00:00:00:00:01';

@@ -22,7 +22,8 @@ export interface ResponderObserver {
 export function workerCommand(): { cmd: string; args: string[] } {
   const self = process.argv[1] as string;
   const small = join(dirname(self), 'capture-worker.cjs');
-  if (self.endsWith('.cjs') && existsSync(small)) return { cmd: process.execPath, args: [small] };
+  // The worker runs with the speaker's Node flags (the image's --optimize-for-size keeps its heap small).
+  if (self.endsWith('.cjs') && existsSync(small)) return { cmd: process.execPath, args: [...process.execArgv, small] };
   return { cmd: process.execPath, args: [...process.execArgv, self, '--capture-worker'] };
 }
 
