@@ -39,8 +39,9 @@ function step(name, cmd, args) {
 function runNodeTest(files, concurrency) {
   return new Promise((resolve) => {
     if (files.length === 0) return resolve({ pass: 0, fail: 0, skipped: 0 });
-    const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files];
-    process.stdout.write(`\n== node ${args.slice(0, 5).join(' ')} (${files.length} files)\n`);
+    // A hung test must not stall CI: every test gets at most 10 minutes.
+    const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files];
+    process.stdout.write(`\n== node ${args.slice(0, 6).join(' ')} (${files.length} files)\n`);
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let tail = '';
     child.stdout.on('data', (d) => {
