@@ -77,7 +77,7 @@ async function capture(topo: L2Topology, filter: string[], during: () => void): 
 
 async function main(): Promise<void> {
   const lines: string[] = [];
-  const topo = new L2Topology(1, [VIP4, VIP6], `mlb2b-${process.pid}-`);
+  const topo = new L2Topology(1, [VIP4, VIP6], `mlbr-b${process.pid}-`);
   try {
     const node = topo.nodes[0] as TestNode;
     const small: L2Scenario = { classes: [{ name: 'c', nodes: ['node1'] }], services: [{ namespace: 'b', name: 's', class: 'c', ips: [VIP4, VIP6] }] };
