@@ -95,6 +95,7 @@ export function projectBgp(self: BgpSelf, shared: SharedBgp, services: readonly 
       ...(password ? { password } : {}),
       ...(src ? { sourceAddress: formatIP(src) } : {}),
       ebgpMultihop: p.ebgpMultihop ?? false,
+      gtsm: false, // GTSM is a static-config option; the ModuleConfig has no setting for it yet
       gracefulRestart: p.gracefulRestart ?? false,
       ...(p.bfd ? {
         bfd: {

@@ -77,7 +77,7 @@ interface RawConfig {
 interface RawService { namespace: string; name: string; class: string; sharingKey?: string; ips: string[]; externalTrafficPolicy?: 'Cluster' | 'Local'; endpointNodes?: string[] }
 interface RawBgp {
   routerID?: string;
-  peers?: { address: string; asn: number; myASN: number; port?: number; holdTime?: Dur; password?: string; sourceAddress?: string; ebgpMultihop?: boolean; gracefulRestart?: boolean; bfd?: { receiveInterval?: Dur; transmitInterval?: Dur; detectMultiplier?: number } }[];
+  peers?: { address: string; asn: number; myASN: number; port?: number; holdTime?: Dur; password?: string; sourceAddress?: string; ebgpMultihop?: boolean; gtsm?: boolean; gracefulRestart?: boolean; bfd?: { receiveInterval?: Dur; transmitInterval?: Dur; detectMultiplier?: number } }[];
   advertisements?: { prefixes: string[]; peers?: string[]; communities?: string[]; largeCommunities?: string[]; localPref?: number }[];
 }
 
@@ -195,7 +195,7 @@ class Checker {
       if (holdTimeMs !== 0 && holdTimeMs < 3000) this.fail(`${path}.holdTime`, 'must be 0 or at least 3s (RFC 4271 §4.2)');
       const peer: BgpConfig['peers'][number] = {
         address: this.ip(`${path}.address`, p.address), asn: p.asn, myASN: p.myASN, port: p.port ?? DEFAULTS.bgpPort, holdTimeMs,
-        ebgpMultihop: p.ebgpMultihop ?? false, gracefulRestart: p.gracefulRestart ?? false,
+        ebgpMultihop: p.ebgpMultihop ?? false, gtsm: p.gtsm ?? false, gracefulRestart: p.gracefulRestart ?? false,
       };
       if (p.password !== undefined) {
         if (Buffer.byteLength(p.password) > 80) this.fail(`${path}.password`, 'TCP-MD5 keys are at most 80 bytes');

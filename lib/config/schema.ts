@@ -75,6 +75,7 @@ export const staticConfigSchema = {
               password: { type: 'string' },
               sourceAddress: name,
               ebgpMultihop: { type: 'boolean' },
+              gtsm: { type: 'boolean' },
               gracefulRestart: { type: 'boolean' },
               bfd: {
                 type: 'object',

@@ -54,6 +54,8 @@ export interface BgpPeerConfig {
   password?: string;
   sourceAddress?: string;
   ebgpMultihop: boolean;
+  /** GTSM (RFC 5082): TTL 255 out, minimum TTL in. */
+  gtsm: boolean;
   gracefulRestart: boolean;
   bfd?: BfdConfig;
 }

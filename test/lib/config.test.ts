@@ -52,7 +52,7 @@ test('the DESIGN §2.1 example parses, with defaults filled in and addresses can
   assert.deepEqual(c.l2?.services[0]?.ips, ['192.0.2.100', '192.0.2.101', '2001:db8::102']);
   assert.deepEqual(c.bgp?.peers[0], {
     address: '192.0.2.1', asn: 64512, myASN: 4200000001, port: 179, holdTimeMs: 9000, password: 'md5-key',
-    ebgpMultihop: false, gracefulRestart: false, bfd: { receiveIntervalMs: 300, transmitIntervalMs: 300, detectMultiplier: 3 },
+    ebgpMultihop: false, gtsm: false, gracefulRestart: false, bfd: { receiveIntervalMs: 300, transmitIntervalMs: 300, detectMultiplier: 3 },
   });
   assert.deepEqual(c.bgp?.advertisements[0]?.prefixes, ['198.51.100.10/32', '2001:db8:100::10/128']);
   assert.deepEqual(c.metrics, { address: '127.0.0.1', port: 4231 });

@@ -44,7 +44,7 @@ test('ConfigMap, Node, Service and password file give the peer and the route', (
     const bgp = kubeBgp({ node: 'n1', nodes: [node('n1')], configYaml: CONFIG, services: [svc('a', 'BGPPoolBound')], slices: [slice('a', ['n3'])], passwords: (s) => readBgpPasswords(dir, s).passwords });
     assert.deepEqual(bgp, {
       routerID: '192.0.2.11',
-      peers: [{ address: '192.0.2.1', asn: 64601, myASN: 64600, port: 179, holdTimeMs: 3000, password: 'md5', sourceAddress: '192.0.2.11', ebgpMultihop: false, gracefulRestart: false }],
+      peers: [{ address: '192.0.2.1', asn: 64601, myASN: 64600, port: 179, holdTimeMs: 3000, password: 'md5', sourceAddress: '192.0.2.11', ebgpMultihop: false, gtsm: false, gracefulRestart: false }],
       advertisements: [{ prefixes: ['198.51.100.100/32'], communities: ['65535:65282'], largeCommunities: [] }],
     });
     assert.equal(kubeBgp({ node: 'n1', nodes: [node('n1')], configYaml: JSON.stringify({ version: 1 }), services: [], slices: [], passwords: () => new Map() }), undefined, 'no bgp section: no BGP');

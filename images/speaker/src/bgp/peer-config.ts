@@ -15,6 +15,11 @@ export interface PeerSpec {
   sourceAddress?: IPAddress;
   /** eBGP TTL: false = 1 (directly connected), true = 255, a number = that many hops. */
   ebgpMultihop?: boolean | number;
+  /**
+   * GTSM (RFC 5082): send with TTL 255 and accept only segments that crossed at most the hops
+   * `ebgpMultihop` allows (one for a directly connected peer). The peer must enable it too.
+   */
+  gtsm?: boolean;
   gracefulRestart?: boolean;
   /** GR restart time announced to the peer (RFC 4724 §3); default 120 s like FRR. */
   restartTimeSec?: number;
@@ -39,6 +44,7 @@ export function normalizePeer(p: PeerSpec): Peer {
     port: p.port ?? 179,
     holdTimeSec: p.holdTimeSec ?? 90,
     ebgpMultihop: p.ebgpMultihop ?? false,
+    gtsm: p.gtsm ?? false,
     gracefulRestart: p.gracefulRestart ?? false,
     restartTimeSec: p.restartTimeSec ?? 120,
     passive: p.passive ?? false,
@@ -60,14 +66,22 @@ export function peerKey(p: Pick<PeerSpec, 'address' | 'port'>): string {
 export function sessionIdentity(p: Peer): string {
   return JSON.stringify([
     formatIP(p.address), p.port, p.asn, p.myAsn, p.holdTimeSec, p.password ?? null, p.sourceAddress ? formatIP(p.sourceAddress) : null,
-    p.ebgpMultihop, p.gracefulRestart, p.restartTimeSec, p.routerId ? formatIP(p.routerId) : null, p.passive, p.bfd ?? null,
+    p.ebgpMultihop, p.gtsm, p.gracefulRestart, p.restartTimeSec, p.routerId ? formatIP(p.routerId) : null, p.passive, p.bfd ?? null,
   ]);
 }
 
-/** TTL for our segments: 1 for single-hop eBGP (RFC 4271 practice), N for multihop; kernel default on iBGP. */
+/** TTL for our segments: 255 with GTSM, 1 for single-hop eBGP (RFC 4271 practice), N for multihop; kernel default on iBGP. */
 export function ttlFor(p: Peer): number | undefined {
+  if (p.gtsm) return 255;
   if (p.asn === p.myAsn) return undefined;
   if (p.ebgpMultihop === false) return 1;
   if (p.ebgpMultihop === true) return 255;
   return p.ebgpMultihop;
+}
+
+/** GTSM (RFC 5082 §3): the lowest TTL accepted from the peer, 256 minus the hops allowed; undefined without GTSM. */
+export function minTtlFor(p: Peer): number | undefined {
+  if (!p.gtsm) return undefined;
+  const hops = p.ebgpMultihop === false ? 1 : p.ebgpMultihop === true ? 255 : p.ebgpMultihop;
+  return 256 - hops;
 }

@@ -18,7 +18,7 @@ import { sendHoldTimeMs } from './fsm/timers.ts';
 import type { FsmAction, FsmContext, FsmEvent, FsmStateName, PeerState, TimerName } from './fsm/types.ts';
 import type { Logger } from './logger.ts';
 import type { BgpMetrics } from './metrics.ts';
-import { ttlFor, type Peer } from './peer-config.ts';
+import { minTtlFor, ttlFor, type Peer } from './peer-config.ts';
 import type { Dialer } from './transport.ts';
 
 /** A BFD session as the BGP session sees it (images/speaker/src/bfd provides the real one). */
@@ -307,6 +307,7 @@ export class BgpSession extends EventEmitter {
     this.#dial = ac;
     const p = this.peer;
     const ttl = ttlFor(p);
+    const minTtl = minTtlFor(p);
     this.#deps
       .dialer({
         remoteAddress: formatIP(p.address),
@@ -314,6 +315,7 @@ export class BgpSession extends EventEmitter {
         ...(p.sourceAddress ? { localAddress: formatIP(p.sourceAddress) } : {}),
         ...(p.password ? { md5Key: p.password } : {}),
         ...(ttl !== undefined ? { ttl } : {}),
+        ...(minTtl !== undefined ? { minTtl } : {}),
         signal: ac.signal,
       })
       .then(

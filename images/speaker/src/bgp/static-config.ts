@@ -40,6 +40,7 @@ export function desiredPeersFromConfig(bgp: BgpConfig): DesiredPeer[] {
         port: p.port,
         holdTimeSec: Math.round(p.holdTimeMs / 1000),
         ebgpMultihop: p.ebgpMultihop,
+        gtsm: p.gtsm,
         gracefulRestart: p.gracefulRestart,
         ...(p.password ? { password: p.password } : {}),
         ...(p.sourceAddress ? { sourceAddress: parseIP(p.sourceAddress) } : {}),

@@ -40,6 +40,11 @@ export const plainDialer: Dialer = (opts) =>
       reject(new TransportUnsupportedError('binding to a device needs the native socket shim, which is not available'));
       return;
     }
+    if (opts.minTtl !== undefined) {
+      // GTSM is a protection the user asked for: never run the session without it.
+      reject(new TransportUnsupportedError('GTSM (minimum TTL) needs the native socket shim, which is not available'));
+      return;
+    }
     const socket = net.connect({
       host: opts.remoteAddress,
       port: opts.remotePort,
