@@ -6,11 +6,11 @@
 // Wall time and peak RSS come from /usr/bin/time. Appends to bench/RESULTS.md.
 //   node --import tsx bench/hooks-l2.ts [iterations]
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureHooksExecutable } from '../test/support/addon-operator/executable.ts';
-import { repoRoot } from '../test/support/tools.ts';
+import { recordResult } from './results.ts';
 import { loadWriteCache, plan, projectClass, projectNode, projectService, type ServiceRecord } from '../lib/l2/index.ts';
 
 const SERVICES = 10_000;
@@ -155,18 +155,7 @@ try {
     `lib/l2 plan() alone, in process: first ${coreFirst.toFixed(0)} ms CPU, steady ${coreSteady.toFixed(0)} ms CPU`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  const machine = `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}`;
-  appendFileSync(join(repoRoot, 'bench', 'RESULTS.md'), [
-    '',
-    `## hooks l2-services: ${new Date().toISOString()} (${machine})`,
-    '',
-    `One \`hook run\` of the executable: ${SERVICES} Services × ${IPS} IPs, ${CLASSES} classes, ${NODES} nodes; ${iterations} runs each after a warm-up (goal: < 1 s, < 256 MiB). CPU time is user + system of the process: on a shared machine (see the load average) wall time is inflated by waiting for a core.`,
-    '',
-    '```',
-    ...lines,
-    '```',
-    '',
-  ].join('\n'));
+  recordResult('hooks l2-services', `One \`hook run\` of the executable: ${SERVICES} Services × ${IPS} IPs, ${CLASSES} classes, ${NODES} nodes; ${iterations} runs each after a warm-up (goal: < 1 s, < 256 MiB). CPU time is user + system of the process: on a shared machine (see the load average) wall time is inflated by waiting for a core.`, lines);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -4,11 +4,11 @@
 // Node-based hook pays. Prints the numbers and appends them to bench/RESULTS.md.
 //   node --import tsx bench/hooks.ts [iterations]
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, hostname, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureHooksExecutable } from '../test/support/addon-operator/executable.ts';
-import { repoRoot } from '../test/support/tools.ts';
+import { recordResult } from './results.ts';
 
 const iterations = Number(process.argv[2] ?? 30);
 const exe = ensureHooksExecutable();
@@ -61,18 +61,7 @@ try {
     `peer: node -e 0:        ${fmt(peer)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  const machine = `${hostname()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}`;
-  appendFileSync(join(repoRoot, 'bench', 'RESULTS.md'), [
-    '',
-    `## hooks executable: ${new Date().toISOString()} (${machine})`,
-    '',
-    `${iterations} rounds (the three commands interleaved) after 2 warm-up rounds; wall time of the process (goal: < 150 ms each).`,
-    '',
-    '```',
-    ...lines,
-    '```',
-    '',
-  ].join('\n'));
+  recordResult('hooks executable', `${iterations} rounds (the three commands interleaved) after 2 warm-up rounds; wall time of the process (goal: < 150 ms each).`, lines);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

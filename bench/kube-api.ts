@@ -3,13 +3,13 @@
 // a status patch to the informer's update event. Peer measured in the same run: a bare Node HTTPS
 // server sending the same list bytes pre-serialised (the floor of TLS + JSON parse in the client).
 //   node --import tsx bench/kube-api.ts [services]
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, get } from 'node:https';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { KubeApiServer } from '../lab/kube-api/server.ts';
+import { recordResult } from './results.ts';
 
 const count = Number(process.argv[2] ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), 'mlbk-bench-'));
@@ -93,7 +93,5 @@ const lines = [
   `status patch -> informer update:         median ${median(eventMs).toFixed(1)} ms, max ${Math.max(...eventMs).toFixed(1)} ms of 30`,
   `peer: same list bytes, bare HTTPS+fetch: median ${median(peerMs).toFixed(0)} ms of 5 (${(bytes.length / 1e6).toFixed(1)} MB)`,
 ];
-const text = `\n## embedded kube-api: ${new Date().toISOString()} (${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)})\n\n` +
-  `${count} LoadBalancer Services in one namespace, served over HTTPS on loopback.\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`;
-process.stdout.write(text);
-appendFileSync(join(import.meta.dirname, 'RESULTS.md'), text);
+process.stdout.write(`${lines.join('\n')}\n`);
+recordResult('embedded kube-api', `${count} LoadBalancer Services in one namespace, served over HTTPS on loopback.`, lines);
