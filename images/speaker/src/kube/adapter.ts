@@ -236,46 +236,40 @@ function eventReporter(core: CoreV1Api, node: string, log: Logger): SpeakerRepor
     if (now - windowStart > 60_000) { windowStart = now; sent = 0; }
     return ++sent <= EVENTS_PER_MINUTE;
   };
+  /** One core/v1 Event about `involved` (written in `namespace`), unless the rate cap is reached. */
+  const emit = (
+    namespace: string,
+    involved: { kind: 'Node' | 'Service'; name: string; namespace?: string },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    logContext: Record<string, string>,
+  ): void => {
+    if (!allowed()) return;
+    const ts = new Date();
+    core.createNamespacedEvent({
+      namespace,
+      body: {
+        metadata: { generateName: `${involved.name}.`, namespace },
+        involvedObject: { apiVersion: 'v1', ...involved },
+        reason,
+        message,
+        type,
+        source: { component: 'metallb-speaker', host: node },
+        reportingComponent: 'metallb-speaker',
+        reportingInstance: node,
+        firstTimestamp: ts,
+        lastTimestamp: ts,
+        count: 1,
+      },
+    }).catch((err: Error) => log.warn({ ...logContext, err: err.message }, 'cannot write Event'));
+  };
   return {
     interfaceUnusable(nodeName, ifname, message) {
-      if (!allowed()) return;
-      const ts = new Date();
-      core.createNamespacedEvent({
-        namespace: 'default',
-        body: {
-          metadata: { generateName: `${nodeName}.`, namespace: 'default' },
-          involvedObject: { apiVersion: 'v1', kind: 'Node', name: nodeName },
-          reason: 'InterfaceUnusable',
-          message: `${ifname}: ${message} (retrying)`,
-          type: 'Warning',
-          source: { component: 'metallb-speaker', host: node },
-          reportingComponent: 'metallb-speaker',
-          reportingInstance: node,
-          firstTimestamp: ts,
-          lastTimestamp: ts,
-          count: 1,
-        },
-      }).catch((err: Error) => log.warn({ iface: ifname, err: err.message }, 'cannot write Event'));
+      emit('default', { kind: 'Node', name: nodeName }, 'Warning', 'InterfaceUnusable', `${ifname}: ${message} (retrying)`, { iface: ifname });
     },
     announcingNodeChanged(namespace, name, ips, to) {
-      if (!allowed()) return;
-      const ts = new Date();
-      core.createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { generateName: `${name}.`, namespace },
-          involvedObject: { apiVersion: 'v1', kind: 'Service', namespace, name },
-          reason: 'AnnouncingNodeChanged',
-          message: `${ips.join(', ')} announced by node ${to}`,
-          type: 'Normal',
-          source: { component: 'metallb-speaker', host: node },
-          reportingComponent: 'metallb-speaker',
-          reportingInstance: node,
-          firstTimestamp: ts,
-          lastTimestamp: ts,
-          count: 1,
-        },
-      }).catch((err: Error) => log.warn({ service: `${namespace}/${name}`, err: err.message }, 'cannot write Event'));
+      emit(namespace, { kind: 'Service', namespace, name }, 'Normal', 'AnnouncingNodeChanged', `${ips.join(', ')} announced by node ${to}`, { service: `${namespace}/${name}` });
     },
   };
 }
